@@ -1,0 +1,256 @@
+import { sql } from "kysely";
+import { today } from "../domain/dates.js";
+import { conflict, notFound } from "../errors.js";
+import type { Db } from "../store/connect.js";
+import { outstandingAt } from "../store/ledger-sql.js";
+import type { CustomerStatus, Language } from "../store/schema.js";
+import { type Actor, requirePermission } from "./actor.js";
+import { audit } from "./audit.js";
+import { decodeCursor, encodeCursor, type Page } from "./pagination.js";
+
+export const CUSTOMER_SORTS = ["name", "ref", "outstanding", "overdue"] as const;
+export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+
+export interface CustomerListQuery {
+  q?: string;
+  sort?: CustomerSort;
+  dir?: "asc" | "desc";
+  cursor?: string;
+  limit?: number;
+  overdue?: boolean;
+  status?: CustomerStatus;
+  assignedUserId?: number;
+  asOf?: string;
+}
+
+export interface CustomerRow {
+  id: number;
+  ref: string;
+  name: string;
+  email: string | null;
+  language: Language;
+  status: CustomerStatus;
+  paymentTermsDays: number;
+  assignedUserId: number | null;
+  outstanding: number;
+  overdue: number;
+  openDocuments: number;
+}
+
+/** Receivables of every customer at `asOf`: one lateral aggregate over its documents. */
+function customersWithBalances(db: Db, orgId: number, asOf: string) {
+  return db
+    .selectFrom("customers as c")
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom(
+            eb
+              .selectFrom("documents as d")
+              .select(["d.due_date", outstandingAt(asOf).as("o")])
+              .whereRef("d.org_id", "=", "c.org_id")
+              .whereRef("d.customer_id", "=", "c.id")
+              .as("x"),
+          )
+          .select([
+            sql<number>`coalesce(sum(x.o), 0)`.as("outstanding"),
+            sql<number>`coalesce(sum(case when x.due_date < ${asOf}::date and x.o > 0 then x.o else 0 end), 0)`.as("overdue"),
+            sql<number>`count(*) filter (where x.o <> 0)`.as("open_documents"),
+          ])
+          .as("b"),
+      (join) => join.onTrue(),
+    )
+    .select([
+      "c.id",
+      "c.ref",
+      "c.name",
+      "c.email",
+      "c.language",
+      "c.status",
+      "c.payment_terms_days",
+      "c.assigned_user_id",
+      sql<string>`lower(c.name)`.as("name_key"),
+      "b.outstanding",
+      "b.overdue",
+      "b.open_documents",
+    ])
+    .where("c.org_id", "=", orgId);
+}
+
+export async function listCustomers(db: Db, actor: Actor, query: CustomerListQuery): Promise<Page<CustomerRow>> {
+  requirePermission(actor, "read");
+  const asOf = query.asOf ?? today();
+  const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
+  const sort = query.sort ?? "name";
+  const dir = query.dir ?? (sort === "outstanding" || sort === "overdue" ? "desc" : "asc");
+  const key = sort === "name" ? "name_key" : sort;
+  let q = db.selectFrom(customersWithBalances(db, actor.orgId, asOf).as("t")).selectAll();
+  if (query.q?.trim()) {
+    const like = `%${query.q
+      .trim()
+      .toLowerCase()
+      .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([eb("t.name_key", "like", like), eb(sql`lower(t.ref)`, "like", like), eb(sql`lower(coalesce(t.email, ''))`, "like", like)]),
+    );
+  }
+  if (query.overdue) q = q.where("t.overdue", ">", 0);
+  if (query.status) q = q.where("t.status", "=", query.status);
+  if (query.assignedUserId !== undefined) q = q.where("t.assigned_user_id", "=", query.assignedUserId);
+  if (query.cursor) {
+    const c = decodeCursor(query.cursor);
+    const op = dir === "asc" ? ">" : "<";
+    q = q.where(sql<boolean>`(${sql.ref(`t.${key}`)}, t.id) ${sql.raw(op)} (${c.value}, ${c.id})`);
+  }
+  const rows = await q
+    .orderBy(sql.ref(`t.${key}`), dir)
+    .orderBy("t.id", dir)
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      ref: r.ref,
+      name: r.name,
+      email: r.email,
+      language: r.language,
+      status: r.status,
+      paymentTermsDays: r.payment_terms_days,
+      assignedUserId: r.assigned_user_id,
+      outstanding: r.outstanding ?? 0,
+      overdue: r.overdue ?? 0,
+      openDocuments: r.open_documents ?? 0,
+    })),
+    nextCursor: rows.length > limit && last ? encodeCursor(last[key as keyof typeof last] as string | number, last.id) : null,
+  };
+}
+
+export async function getCustomer(db: Db, actor: Actor, id: number, asOf = today()) {
+  requirePermission(actor, "read");
+  const c = await db.selectFrom("customers").selectAll().where("org_id", "=", actor.orgId).where("id", "=", id).executeTakeFirst();
+  if (!c) throw notFound("customer");
+  const [balance, lastPayment, contacts] = await Promise.all([
+    customersWithBalances(db, actor.orgId, asOf).where("c.id", "=", id).executeTakeFirstOrThrow(),
+    db
+      .selectFrom("payments")
+      .select(["id", "date", "amount", "reference"])
+      .where("org_id", "=", actor.orgId)
+      .where("customer_id", "=", id)
+      .orderBy("date", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst(),
+    db
+      .selectFrom("contacts")
+      .selectAll()
+      .where("org_id", "=", actor.orgId)
+      .where("customer_id", "=", id)
+      .orderBy("is_primary", "desc")
+      .orderBy("id")
+      .execute(),
+  ]);
+  return {
+    customer: c,
+    outstanding: balance.outstanding ?? 0,
+    overdue: balance.overdue ?? 0,
+    openDocuments: balance.open_documents ?? 0,
+    lastPayment: lastPayment ?? null,
+    contacts,
+  };
+}
+
+export interface CustomerInput {
+  ref: string;
+  name: string;
+  siren?: string | null;
+  vatNumber?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  address?: string | null;
+  language?: Language;
+  paymentTermsDays?: number;
+  creditLimit?: number | null;
+  assignedUserId?: number | null;
+  status?: CustomerStatus;
+}
+
+function toColumns(input: Partial<CustomerInput>) {
+  const cols = {
+    ref: input.ref,
+    name: input.name,
+    siren: input.siren,
+    vat_number: input.vatNumber,
+    email: input.email,
+    phone: input.phone,
+    address: input.address,
+    language: input.language,
+    payment_terms_days: input.paymentTermsDays,
+    credit_limit: input.creditLimit,
+    assigned_user_id: input.assignedUserId,
+    status: input.status,
+  };
+  return Object.fromEntries(Object.entries(cols).filter(([, v]) => v !== undefined)) as Partial<typeof cols>;
+}
+
+async function checkAssignee(db: Db, actor: Actor, userId: number | null | undefined) {
+  if (userId === null || userId === undefined) return;
+  const member = await db
+    .selectFrom("memberships")
+    .select("user_id")
+    .where("org_id", "=", actor.orgId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  if (!member) throw notFound("user");
+}
+
+export async function createCustomer(db: Db, actor: Actor, input: CustomerInput) {
+  requirePermission(actor, "customers:write");
+  await checkAssignee(db, actor, input.assignedUserId);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto("customers")
+      .values({ ...toColumns(input), ref: input.ref, name: input.name, org_id: actor.orgId })
+      .onConflict((oc) => oc.columns(["org_id", "ref"]).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw conflict(`a customer with ref "${input.ref}" already exists`);
+    await audit(trx, actor, "create", "customer", row.id, { ref: row.ref });
+    return row;
+  });
+}
+
+export async function updateCustomer(db: Db, actor: Actor, id: number, input: Partial<CustomerInput>) {
+  requirePermission(actor, "customers:write");
+  await checkAssignee(db, actor, input.assignedUserId);
+  return db.transaction().execute(async (trx) => {
+    const before = await trx
+      .selectFrom("customers")
+      .selectAll()
+      .where("org_id", "=", actor.orgId)
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!before) throw notFound("customer");
+    if (input.ref && input.ref !== before.ref) {
+      const clash = await trx
+        .selectFrom("customers")
+        .select("id")
+        .where("org_id", "=", actor.orgId)
+        .where("ref", "=", input.ref)
+        .executeTakeFirst();
+      if (clash) throw conflict(`a customer with ref "${input.ref}" already exists`);
+    }
+    const changes = toColumns(input);
+    const row = await trx
+      .updateTable("customers")
+      .set({ ...changes, updated_at: new Date() })
+      .where("org_id", "=", actor.orgId)
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, actor, "update", "customer", id, { changes });
+    return row;
+  });
+}
