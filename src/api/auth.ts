@@ -1,0 +1,35 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { AppError } from "../errors.js";
+import type { Actor, Permission } from "../services/actor.js";
+import { requirePermission } from "../services/actor.js";
+import { actorFromApiKey, actorFromSession, SESSION_COOKIE } from "../services/auth.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+/** Resolves the caller from `Authorization: Bearer KEY` or the session cookie. */
+export const authPlugin = fp(async (app: FastifyInstance) => {
+  app.decorateRequest("actor", null);
+  app.addHook("onRequest", async (request) => {
+    if (!request.url.startsWith("/api/")) return;
+    const header = request.headers.authorization;
+    if (header?.startsWith("Bearer ")) {
+      request.actor = await actorFromApiKey(app.store.db, header.slice(7).trim());
+      if (!request.actor) throw new AppError("unauthenticated", "invalid or revoked API key");
+      return;
+    }
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) request.actor = await actorFromSession(app.store.db, token);
+  });
+});
+
+/** The authenticated actor, checked for a permission; every API route goes through this. */
+export function actorOf(request: FastifyRequest, permission: Permission = "read"): Actor {
+  if (!request.actor) throw new AppError("unauthenticated", "log in or send an API key");
+  requirePermission(request.actor, permission);
+  return request.actor;
+}
