@@ -9,6 +9,10 @@ const EnvSchema = z.object({
   RELANCE_BASE_URL: z.string().url().optional(),
   RELANCE_SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   RELANCE_COOKIE_SECURE: z.enum(["true", "false", "auto"]).default("auto"),
+  // Behind a reverse proxy, the address(es) of the proxy whose X-Forwarded-* headers are
+  // believed (Fastify trustProxy syntax: "127.0.0.1", "10.0.0.0/8", a hop count…). Unset: none,
+  // so a client cannot dodge the login rate limit by forging X-Forwarded-For.
+  RELANCE_TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.string().optional(),
 });

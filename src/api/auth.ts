@@ -25,6 +25,15 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) request.actor = await actorFromSession(app.store.db, token);
   });
+  // Authentication comes before input validation: an anonymous caller gets 401, never a 400
+  // describing the schema. Public routes say so in their OpenAPI schema (`security: []`);
+  // hidden routes are the API documentation's own pages. Roles are checked by actorOf.
+  app.addHook("preValidation", async (request) => {
+    if (request.actor || request.is404 || !request.url.startsWith("/api/")) return;
+    const schema = request.routeOptions.schema as { security?: unknown[]; hide?: boolean } | undefined;
+    if (schema?.hide || (Array.isArray(schema?.security) && schema.security.length === 0)) return;
+    throw new AppError("unauthenticated", "log in or send an API key");
+  });
 });
 
 /** The authenticated actor, checked for a permission; every API route goes through this. */

@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import { today } from "../domain/dates.js";
-import { conflict, notFound } from "../errors.js";
+import { conflict, invalid, notFound } from "../errors.js";
 import type { Db } from "../store/connect.js";
-import { outstandingAt } from "../store/ledger-sql.js";
+import { cachedOutstandingAt } from "../store/ledger-sql.js";
 import type { CustomerStatus, Language } from "../store/schema.js";
 import { type Actor, requirePermission } from "./actor.js";
 import { audit } from "./audit.js";
@@ -18,6 +18,8 @@ export interface CustomerListQuery {
   cursor?: string;
   limit?: number;
   overdue?: boolean;
+  /** Only customers with at least one disputed document still open (outstanding ≠ 0) at asOf. */
+  disputed?: boolean;
   status?: CustomerStatus;
   assignedUserId?: number;
   asOf?: string;
@@ -47,7 +49,7 @@ function customersWithBalances(db: Db, orgId: number, asOf: string) {
           .selectFrom(
             eb
               .selectFrom("documents as d")
-              .select(["d.due_date", outstandingAt(asOf).as("o")])
+              .select(["d.due_date", cachedOutstandingAt(asOf).as("o")])
               .whereRef("d.org_id", "=", "c.org_id")
               .whereRef("d.customer_id", "=", "c.id")
               .as("x"),
@@ -95,6 +97,18 @@ export async function listCustomers(db: Db, actor: Actor, query: CustomerListQue
     );
   }
   if (query.overdue) q = q.where("t.overdue", ">", 0);
+  if (query.disputed)
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("documents as d")
+          .select(sql.lit(1).as("one"))
+          .where("d.org_id", "=", actor.orgId)
+          .whereRef("d.customer_id", "=", "t.id")
+          .where("d.disputed", "=", true)
+          .where(cachedOutstandingAt(asOf), "<>", 0),
+      ),
+    );
   if (query.status) q = q.where("t.status", "=", query.status);
   if (query.assignedUserId !== undefined) q = q.where("t.assigned_user_id", "=", query.assignedUserId);
   if (query.cursor) {
@@ -129,7 +143,14 @@ export async function listCustomers(db: Db, actor: Actor, query: CustomerListQue
 
 export async function getCustomer(db: Db, actor: Actor, id: number, asOf = today()) {
   requirePermission(actor, "read");
-  const c = await db.selectFrom("customers").selectAll().where("org_id", "=", actor.orgId).where("id", "=", id).executeTakeFirst();
+  const c = await db
+    .selectFrom("customers")
+    .selectAll()
+    // Added by 0004_dunning.sql (customer-level pause of the chase), not in the core schema types.
+    .select(sql<string | null>`on_hold_until`.as("on_hold_until"))
+    .where("org_id", "=", actor.orgId)
+    .where("id", "=", id)
+    .executeTakeFirst();
   if (!c) throw notFound("customer");
   const [balance, lastPayment, contacts] = await Promise.all([
     customersWithBalances(db, actor.orgId, asOf).where("c.id", "=", id).executeTakeFirstOrThrow(),
@@ -138,6 +159,8 @@ export async function getCustomer(db: Db, actor: Actor, id: number, asOf = today
       .select(["id", "date", "amount", "reference"])
       .where("org_id", "=", actor.orgId)
       .where("customer_id", "=", id)
+      // As of asOf, like the balances: a payment dated later has not been received yet.
+      .where("date", "<=", asOf)
       .orderBy("date", "desc")
       .orderBy("id", "desc")
       .limit(1)
@@ -194,6 +217,19 @@ function toColumns(input: Partial<CustomerInput>) {
   return Object.fromEntries(Object.entries(cols).filter(([, v]) => v !== undefined)) as Partial<typeof cols>;
 }
 
+/** What the table's checks would refuse, as invalid input (400 / exit 3) rather than a database error. */
+function checkFigures(input: Partial<CustomerInput>) {
+  const problems: { field: string; message: string }[] = [];
+  if (input.creditLimit != null && !(Number.isSafeInteger(input.creditLimit) && input.creditLimit >= 0))
+    problems.push({ field: "creditLimit", message: "must be zero or more" });
+  if (
+    input.paymentTermsDays !== undefined &&
+    !(Number.isInteger(input.paymentTermsDays) && input.paymentTermsDays >= 0 && input.paymentTermsDays <= 365)
+  )
+    problems.push({ field: "paymentTermsDays", message: "a whole number of days from 0 to 365" });
+  if (problems.length) throw invalid("invalid customer", problems);
+}
+
 async function checkAssignee(db: Db, actor: Actor, userId: number | null | undefined) {
   if (userId === null || userId === undefined) return;
   const member = await db
@@ -207,6 +243,7 @@ async function checkAssignee(db: Db, actor: Actor, userId: number | null | undef
 
 export async function createCustomer(db: Db, actor: Actor, input: CustomerInput) {
   requirePermission(actor, "customers:write");
+  checkFigures(input);
   await checkAssignee(db, actor, input.assignedUserId);
   return db.transaction().execute(async (trx) => {
     const row = await trx
@@ -223,6 +260,7 @@ export async function createCustomer(db: Db, actor: Actor, input: CustomerInput)
 
 export async function updateCustomer(db: Db, actor: Actor, id: number, input: Partial<CustomerInput>) {
   requirePermission(actor, "customers:write");
+  checkFigures(input);
   await checkAssignee(db, actor, input.assignedUserId);
   return db.transaction().execute(async (trx) => {
     const before = await trx

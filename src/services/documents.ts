@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import { addDays, today } from "../domain/dates.js";
-import { conflict, invalid, notFound } from "../errors.js";
+import { AppError, conflict, invalid, notFound } from "../errors.js";
 import type { Db } from "../store/connect.js";
-import { outstandingAt } from "../store/ledger-sql.js";
+import { cachedOutstandingAt } from "../store/ledger-sql.js";
+import "../store/import-schema.js";
 import type { DocumentKind } from "../store/schema.js";
 import { type Actor, requirePermission } from "./actor.js";
 import { audit } from "./audit.js";
@@ -46,7 +47,7 @@ function documentsWithBalance(db: Db, orgId: number, asOf: string) {
       "d.lifecycle_status",
       "d.disputed",
       "d.on_hold_until",
-      outstandingAt(asOf).as("outstanding"),
+      cachedOutstandingAt(asOf).as("outstanding"),
       sql<number>`(${asOf}::date - d.due_date)`.as("days_past_due"),
     ])
     .where("d.org_id", "=", orgId);
@@ -109,7 +110,7 @@ export async function getDocument(db: Db, actor: Actor, id: number, asOf = today
   requirePermission(actor, "read");
   const doc = await documentsWithBalance(db, actor.orgId, asOf).where("d.id", "=", id).executeTakeFirst();
   if (!doc) throw notFound("document");
-  const [allocations, writeOffs, disputes] = await Promise.all([
+  const [allocations, writeOffs, disputes, original] = await Promise.all([
     db
       .selectFrom("allocations as a")
       .innerJoin("payments as p", (j) => j.onRef("p.org_id", "=", "a.org_id").onRef("p.id", "=", "a.payment_id"))
@@ -133,8 +134,41 @@ export async function getDocument(db: Db, actor: Actor, id: number, asOf = today
       .where("document_id", "=", id)
       .orderBy("id")
       .execute(),
+    db
+      .selectFrom("document_files")
+      .select("id")
+      .where("org_id", "=", actor.orgId)
+      .where("document_id", "=", id)
+      .limit(1)
+      .executeTakeFirst(),
   ]);
-  return { document: doc, allocations, writeOffs, disputes };
+  return { document: doc, allocations, writeOffs, disputes, hasOriginal: original !== undefined };
+}
+
+/**
+ * The original e-invoice file kept at import (Factur-X PDF, UBL or CII XML): the latest one
+ * when the same document was imported from several files. 404 when there is none.
+ */
+export async function getDocumentOriginal(db: Db, actor: Actor, id: number) {
+  requirePermission(actor, "read");
+  const doc = await db.selectFrom("documents").select("id").where("org_id", "=", actor.orgId).where("id", "=", id).executeTakeFirst();
+  if (!doc) throw notFound("document");
+  const file = await db
+    .selectFrom("document_files")
+    .select(["filename", "media_type", "size", "sha256", "bytes"])
+    .where("org_id", "=", actor.orgId)
+    .where("document_id", "=", id)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (!file) throw new AppError("not_found", "this document has no original file (it was not imported from an e-invoice)");
+  return {
+    filename: file.filename,
+    mediaType: file.media_type,
+    sha256: file.sha256,
+    bytes: Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength),
+  };
 }
 
 export interface DocumentInput {

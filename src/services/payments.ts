@@ -144,16 +144,24 @@ export async function allocatePayment(db: Db, actor: Actor, paymentId: number, l
     let left = payment.amount - used.s;
     let customerId = payment.customer_id;
     const problems: { field: string; message: string }[] = [];
+    const documentIds = [...new Set(lines.map((l) => l.documentId))];
+    // Lock the documents first (in id order), then read what they owe in a second statement:
+    // under READ COMMITTED a statement that waited for a lock still reads with the snapshot it
+    // started with, so a balance read by the locking statement would miss an allocation
+    // committed meanwhile by a concurrent transaction.
+    await trx
+      .selectFrom("documents")
+      .select("id")
+      .where("org_id", "=", actor.orgId)
+      .where("id", "in", documentIds)
+      .orderBy("id")
+      .forUpdate()
+      .execute();
     const docs = await trx
       .selectFrom("documents as d")
-      .select(["d.id", "d.number", "d.kind", "d.customer_id", outstandingAt("9999-12-31").as("outstanding")])
+      .select(["d.id", "d.number", "d.kind", "d.customer_id", "d.currency", outstandingAt("9999-12-31").as("outstanding")])
       .where("d.org_id", "=", actor.orgId)
-      .where(
-        "d.id",
-        "in",
-        lines.map((l) => l.documentId),
-      )
-      .forUpdate()
+      .where("d.id", "in", documentIds)
       .execute();
     const byId = new Map(docs.map((d) => [d.id, d]));
     lines.forEach((line, i) => {
@@ -162,6 +170,8 @@ export async function allocatePayment(db: Db, actor: Actor, paymentId: number, l
       if (!doc) throw notFound("document");
       if (!Number.isSafeInteger(line.amount) || line.amount <= 0) problems.push({ field, message: "amount must be positive" });
       else if (doc.kind !== "invoice") problems.push({ field, message: `${doc.number} is a credit note` });
+      else if (doc.currency !== payment.currency)
+        problems.push({ field, message: `${doc.number} is in ${doc.currency}, the payment in ${payment.currency}` });
       else if (line.amount > doc.outstanding) problems.push({ field, message: `${doc.number} only owes ${doc.outstanding} cents` });
       else if (line.amount > left) problems.push({ field, message: `the payment only has ${left} cents left` });
       else if (customerId !== null && doc.customer_id !== customerId)

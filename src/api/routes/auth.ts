@@ -28,7 +28,7 @@ export async function authRoutes(app: FastifyInstance) {
       return { user: result.user, org: result.org, role: result.role };
     },
   );
-  r.post("/api/auth/logout", { schema: { tags: ["auth"], summary: "Log out: ends the session" } }, async (request, reply) => {
+  r.post("/api/auth/logout", { schema: { tags: ["auth"], summary: "Log out: ends the session", security: [] } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await logout(app.store.db, token);
     reply.clearCookie(SESSION_COOKIE, { path: "/" });

@@ -10,6 +10,7 @@ export async function healthRoutes(app: FastifyInstance) {
       schema: {
         tags: ["system"],
         summary: "Liveness and database check (no authentication)",
+        security: [],
         response: { 200: z.object({ status: z.literal("ok"), database: z.enum(["pglite", "postgres"]), version: z.string() }) },
       },
     },
