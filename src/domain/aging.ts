@@ -119,15 +119,23 @@ export class AgingAccumulator {
 
   /** Adds an outstanding amount that is `days` past due. */
   add(days: number, amount: Cents): void {
-    const i = bucketIndex(days, this.limits);
-    this.totals[i] = (this.totals[i] as Cents) + amount;
-    this.counts[i] = (this.counts[i] as number) + 1;
+    this.addGroup(days, amount, 1);
   }
 
-  /** Adds money received and not applied (positive amount). */
-  addUnapplied(amount: Cents): void {
+  /**
+   * Adds `count` documents that are all `days` past due, for `amount` in total: what a
+   * database returns when it groups open documents by due date.
+   */
+  addGroup(days: number, amount: Cents, count: number): void {
+    const i = bucketIndex(days, this.limits);
+    this.totals[i] = (this.totals[i] as Cents) + amount;
+    this.counts[i] = (this.counts[i] as number) + count;
+  }
+
+  /** Adds money received and not applied (positive amount), `count` payments (default 1). */
+  addUnapplied(amount: Cents, count = 1): void {
     this.unappliedTotal += amount;
-    this.unappliedCount += 1;
+    this.unappliedCount += count;
   }
 
   result(): AgingAmounts {

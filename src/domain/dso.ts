@@ -153,6 +153,48 @@ export interface DsoFigures {
   cei: number | null;
 }
 
+/** What the DSO figures need, whether summed from a ledger in memory or by a database. */
+export interface DsoAggregates {
+  from: IsoDate;
+  to: IsoDate;
+  /** Overrides the calendar days of [from, to] (360/365 conventions). */
+  days?: number;
+  /** AR(to). */
+  ar: Cents;
+  /** AR(from − 1). */
+  arBefore: Cents;
+  /** Not-yet-due AR at `to`. */
+  notDueAr: Cents;
+  /** Revenue(from, to). */
+  revenue: Cents;
+  /** Revenue per month for the count-back walk from `to` (at least the months it reaches). */
+  monthlyRevenue: MonthlyRevenue;
+}
+
+/** The DSO figures from their aggregates: the one place where they are put together. */
+export function dsoFiguresFrom(a: DsoAggregates): DsoFigures {
+  const { from, to } = a;
+  if (from > to) throw new RangeError(`period start ${from} is after its end ${to}`);
+  if (a.days !== undefined && !(a.days > 0)) throw new RangeError(`days must be positive, got ${a.days}`);
+  const days = a.days ?? daysInclusive(from, to);
+  const dso = classicDso({ ar: a.ar, revenue: a.revenue, days });
+  const best = bestPossibleDso({ notDueAr: a.notDueAr, revenue: a.revenue, days });
+  return {
+    from,
+    to,
+    days,
+    ar: a.ar,
+    revenue: a.revenue,
+    notDueAr: a.notDueAr,
+    dso,
+    bestPossibleDso: best,
+    add: averageDaysDelinquent(dso, best),
+    countback: countbackDso(a.ar, to, a.monthlyRevenue),
+    arBefore: a.arBefore,
+    cei: cei({ arBefore: a.arBefore, revenue: a.revenue, arEnd: a.ar, currentArEnd: a.notDueAr }),
+  };
+}
+
 /**
  * DSO figures of a ledger over [from, to] (`days` overrides the calendar days, for the
  * 360/365 conventions). The count-back DSO is taken at `to`.
@@ -160,25 +202,14 @@ export interface DsoFigures {
 export function dsoFigures(ledger: Ledger, period: { from: IsoDate; to: IsoDate; days?: number }): DsoFigures {
   const { from, to } = period;
   if (from > to) throw new RangeError(`period start ${from} is after its end ${to}`);
-  const days = period.days ?? daysInclusive(from, to);
-  const ar = arAt(ledger, to);
-  const rev = revenueOf(ledger, from, to);
-  const notDueAr = notDueArAt(ledger, to);
-  const dso = classicDso({ ar, revenue: rev, days });
-  const best = bestPossibleDso({ notDueAr, revenue: rev, days });
-  const arBefore = arAt(ledger, addDays(from, -1));
-  return {
+  return dsoFiguresFrom({
     from,
     to,
-    days,
-    ar,
-    revenue: rev,
-    notDueAr,
-    dso,
-    bestPossibleDso: best,
-    add: averageDaysDelinquent(dso, best),
-    countback: countbackDso(ar, to, revenueLookup(ledger)),
-    arBefore,
-    cei: cei({ arBefore, revenue: rev, arEnd: ar, currentArEnd: notDueAr }),
-  };
+    days: period.days,
+    ar: arAt(ledger, to),
+    arBefore: arAt(ledger, addDays(from, -1)),
+    notDueAr: notDueArAt(ledger, to),
+    revenue: revenueOf(ledger, from, to),
+    monthlyRevenue: revenueLookup(ledger),
+  });
 }

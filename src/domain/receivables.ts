@@ -175,6 +175,16 @@ export type RevenueByPeriod = (from: IsoDate, to: IsoDate) => Cents;
 export function revenueLookup(ledger: Ledger): RevenueByPeriod {
   const byDate = new Map<IsoDate, Cents>();
   for (const d of ledger.documents) byDate.set(d.issueDate, (byDate.get(d.issueDate) ?? 0) + d.total);
+  return revenueLookupFromDaily(byDate);
+}
+
+/**
+ * The same lookup from revenue already summed per issue date (what a database returns:
+ * `select issue_date, sum(total) … group by issue_date`). Dates may come in any order.
+ */
+export function revenueLookupFromDaily(daily: ReadonlyMap<IsoDate, Cents> | Iterable<readonly [IsoDate, Cents]>): RevenueByPeriod {
+  const byDate = new Map<IsoDate, Cents>();
+  for (const [date, amount] of daily) byDate.set(date, (byDate.get(date) ?? 0) + amount);
   const dates = [...byDate.keys()].sort();
   const cumulative: Cents[] = [];
   let run = 0;

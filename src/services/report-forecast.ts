@@ -1,0 +1,155 @@
+/**
+ * `relance report forecast` / `GET /api/reports/forecast`: expected receipts per week and per
+ * month (domain/forecast.ts), and — so that its accuracy shows — the forecast made
+ * `pastWeeks` weeks ago for each of the weeks since, against what was actually received.
+ *
+ * Each customer's delay profile comes from its documents paid during the 365 days ending
+ * at the as-of date (domain/behaviour.ts `delayProfile`; the whole organisation's profile
+ * for a customer without any). The database groups the open documents by expected window
+ * (due date shifted by the profile). The past forecast uses the same profiles (what is
+ * measured is how well invoices are placed, knowing how customers pay) and the documents
+ * open at its date.
+ */
+import { sql } from "kysely";
+import { addDays, addMonths, type IsoDate, startOfMonth } from "../domain/dates.js";
+import { type ForecastGroup, type ForecastResult, forecastReceipts, type Period, weekPeriods } from "../domain/forecast.js";
+import type { Db } from "../store/connect.js";
+import { delayProfileColumns, openDocumentsAt, paidDocumentsIn } from "../store/ledger-sql.js";
+import { type Actor, requirePermission } from "./actor.js";
+import { BEHAVIOUR_YEAR_DAYS } from "./report-behaviour.js";
+import { checkPositiveInteger, dateList, inReport, money, resolveAsOf } from "./report-common.js";
+
+export interface ForecastInput {
+  asOf?: string;
+  /** Weeks ahead, default 13. */
+  weeks?: number;
+  /** Months ahead, default 6. */
+  months?: number;
+  /** Past weeks compared with what was received, default 4. */
+  pastWeeks?: number;
+  /** Past months of receipts shown, default 6 (the current month to the as-of date included). */
+  historyMonths?: number;
+}
+
+export interface PastWeek extends Period {
+  expected: number;
+  received: number;
+}
+
+export interface ForecastReport extends ForecastResult {
+  /** Date of the past forecast (the eve of its first week). */
+  pastFrom: IsoDate;
+  past: PastWeek[];
+  receivedByMonth: Array<{ month: string; received: number }>;
+}
+
+/**
+ * Open documents at each eve, grouped by expected window, as `ForecastGroup`s per eve. One
+ * branch per eve (a UNION ALL rather than a join on a list of dates) so that each is
+ * planned with its own date and reads the right index.
+ */
+export async function forecastGroups(
+  db: Db,
+  orgId: number,
+  asOf: IsoDate,
+  eves: readonly IsoDate[],
+): Promise<Map<IsoDate, ForecastGroup[]>> {
+  const profileFrom = addDays(asOf, -(BEHAVIOUR_YEAR_DAYS - 1));
+  const open = sql.join(
+    eves.map(
+      (e) => sql`select ${e}::date as eve, x.customer_id, x.due_date, x.disputed, x.outstanding from ${openDocumentsAt(orgId, e)} x`,
+    ),
+    sql` union all `,
+  );
+  const r = await sql<{ eve: string; win_from: string; win_to: string; disputed: boolean; doubtful: boolean; amount: number }>`
+    with prof as materialized (
+      select p.customer_id, sum(p.paid)::bigint as w, sum(p.paid * (p.paid_date - p.due_date))::bigint as l,
+             sum(p.paid * (p.paid_date - p.due_date) * (p.paid_date - p.due_date))::bigint as l2
+      from ${paidDocumentsIn(orgId, profileFrom, asOf)} p group by p.customer_id
+    ),
+    org as materialized (select sum(w)::float8 as w, sum(l)::float8 as l, sum(l2)::float8 as l2 from prof),
+    shape as (
+      select x.customer_id, x.doubtful, ${delayProfileColumns(sql`x.w`, sql`x.l`, sql`x.l2`)}
+      from (
+        select c.id as customer_id, c.status = 'defaulted' as doubtful,
+               case when p.w > 0 then p.w::float8 else org.w end as w,
+               case when p.w > 0 then p.l::float8 else org.l end as l,
+               case when p.w > 0 then p.l2::float8 else org.l2 end as l2
+        from customers c left join prof p on p.customer_id = c.id cross join org
+        where c.org_id = ${orgId}
+        offset 0
+      ) x
+      offset 0
+    ),
+    o as (${open})
+    select o.eve, o.due_date + s.shift - s.spread as win_from, o.due_date + s.shift + s.spread as win_to,
+           o.disputed, s.doubtful, sum(o.outstanding)::bigint as amount
+    from o join shape s on s.customer_id = o.customer_id
+    group by 1, 2, 3, 4, 5`.execute(db);
+  const out = new Map<IsoDate, ForecastGroup[]>(eves.map((e) => [e, []]));
+  for (const g of r.rows) {
+    out.get(g.eve)?.push({ window: { from: g.win_from, to: g.win_to }, amount: g.amount, disputed: g.disputed, doubtful: g.doubtful });
+  }
+  return out;
+}
+
+export async function reportForecast(db: Db, actor: Actor, input: ForecastInput = {}): Promise<ForecastReport> {
+  requirePermission(actor, "read");
+  const asOf = resolveAsOf(input.asOf);
+  const weeks = checkPositiveInteger(input.weeks, "--weeks", 260) ?? 13;
+  const months = checkPositiveInteger(input.months, "--months", 60) ?? 6;
+  const pastWeeks = input.pastWeeks === 0 ? 0 : (checkPositiveInteger(input.pastWeeks, "--past-weeks", 104) ?? 4);
+  const historyMonths = input.historyMonths === 0 ? 0 : (checkPositiveInteger(input.historyMonths, "--history-months", 120) ?? 6);
+  const orgId = actor.orgId;
+  const historyFrom = startOfMonth(addMonths(startOfMonth(asOf), -(historyMonths - 1)));
+  const eve = addDays(asOf, -7 * pastWeeks);
+  const past = weekPeriods(eve, pastWeeks);
+
+  const data = await inReport(db, async (trx) => {
+    const groups = await forecastGroups(trx, orgId, asOf, pastWeeks > 0 ? [asOf, eve] : [asOf]);
+    const receipts = await sql<{ weeks: Array<[number, number]> | null; months: Array<[string, number]> | null }>`
+      select
+        (select json_agg(json_build_array(k.i, (select coalesce(sum(p.amount), 0) from payments p
+                                                 where p.org_id = ${orgId} and p.date >= k.a and p.date <= k.b)))
+         from unnest(cast(${dateList(past.map((p) => p.from))} as date[]), cast(${dateList(past.map((p) => p.to))} as date[]))
+              with ordinality as k(a, b, i)) as weeks,
+        (select json_agg(json_build_array(m.month, m.received))
+         from (select to_char(date, 'YYYY-MM') as month, sum(amount) as received from payments
+               where org_id = ${orgId} and date >= ${historyFrom}::date and date <= ${asOf}::date and ${historyMonths > 0}
+               group by 1) m) as months`.execute(trx);
+    const row = receipts.rows[0];
+    return { groups, received: row?.weeks ?? [], byMonth: row?.months ?? [] };
+  });
+
+  const result = forecastReceipts(data.groups.get(asOf) ?? [], asOf, { weeks, months });
+  const then = forecastReceipts(data.groups.get(eve) ?? [], eve, { weeks: pastWeeks, months: 0 });
+  const receivedAt = new Map(data.received.map(([k, amount]) => [Number(k), amount]));
+  const monthReceived = new Map(data.byMonth);
+  return {
+    ...result,
+    pastFrom: eve,
+    past: then.weeks.map((p, i) => ({ ...p, received: receivedAt.get(i + 1) ?? 0 })),
+    receivedByMonth: Array.from({ length: historyMonths }, (_, i) => {
+      const month = addMonths(historyFrom, i).slice(0, 7);
+      return { month, received: monthReceived.get(month) ?? 0 };
+    }),
+  };
+}
+
+export function forecastToJson(r: ForecastReport) {
+  const period = (p: { from: string; to: string; expected: number }) => ({ from: p.from, to: p.to, expected: money(p.expected) });
+  return {
+    asOf: r.asOf,
+    weeks: r.weeks.map(period),
+    months: r.months.map(period),
+    laterThanWeeks: money(r.laterThanWeeks),
+    laterThanMonths: money(r.laterThanMonths),
+    overdue: money(r.overdue),
+    disputed: money(r.disputed),
+    doubtful: money(r.doubtful),
+    total: money(r.total),
+    pastFrom: r.pastFrom,
+    past: r.past.map((p) => ({ from: p.from, to: p.to, expected: money(p.expected), received: money(p.received) })),
+    receivedByMonth: r.receivedByMonth.map((m) => ({ month: m.month, received: money(m.received) })),
+  };
+}
