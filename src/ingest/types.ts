@@ -1,5 +1,5 @@
-import type { Cents } from "../domain/money.js";
 import type { IsoDate } from "../domain/dates.js";
+import type { Cents } from "../domain/money.js";
 
 /**
  * What every reader produces, whatever the file format: the import service only ever
@@ -23,6 +23,10 @@ export interface ImportedParty {
   /** Buyer's bank account, used to recognise who pays. */
   iban?: string | null;
   paymentTermsDays?: number | null;
+  /** Customer files (CSV/XLSX) may also give these. */
+  phone?: string | null;
+  address?: string | null;
+  creditLimit?: Cents | null;
 }
 
 export interface ImportedCustomer extends SourcePosition, ImportedParty {}
@@ -39,6 +43,8 @@ export interface ImportedInvoice extends SourcePosition {
   tax: Cents | null;
   /** Already paid on it (BT-113 prepaid, CSV amount_paid): recorded as an allocation. */
   paid: Cents;
+  /** When `paid` was paid, when the file says (CSV payment_date column); else the import date. */
+  paidDate?: IsoDate | null;
   customer: ImportedParty;
   /** e-invoices: the original file, kept attached to the document. */
   original?: { filename: string; mediaType: string; bytes: Uint8Array } | null;
