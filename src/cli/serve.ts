@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { buildApp } from "../api/app.js";
 import { loadEnv } from "../config.js";
+import { startScheduler } from "../dunning/scheduler.js";
 import { cliActor } from "../services/actor.js";
 import { initOrg } from "../services/orgs.js";
 import { seedDemo } from "../services/seed-demo.js";
@@ -43,7 +44,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   );
   if (login?.password) console.log(`Log in with ${login.email} / ${login.password} (shown once: write it down)`);
   else if (options.demoIfEmpty) console.log('Log in with the owner created by "relance init" (admin@example.com on a demo install).');
+  // Dunning: scheduled runs (dunning.schedule) and the outbox worker — see src/dunning/scheduler.ts.
+  const scheduler = startScheduler(store, app.log);
   const stop = async () => {
+    await scheduler.stop();
     await app.close();
     await store.close();
     process.exit(0);

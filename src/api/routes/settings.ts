@@ -1,0 +1,40 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { sendTestEmail } from "../../dunning/test-email.js";
+import { getSettings, settingsHelp, updateSettings } from "../../services/settings.js";
+import { actorOf } from "../auth.js";
+
+export async function settingsRoutes(app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const db = app.store.db;
+
+  r.get("/api/settings", { schema: { tags: ["settings"], summary: "Organisation settings (secrets masked)" } }, async (request) => ({
+    settings: await getSettings(db, actorOf(request)),
+    keys: settingsHelp(),
+  }));
+
+  r.patch(
+    "/api/settings",
+    {
+      schema: {
+        tags: ["settings"],
+        summary: 'Change settings (admins); null or "" clears a key',
+        body: z.record(z.string(), z.unknown()),
+      },
+    },
+    async (request) => ({ settings: await updateSettings(db, actorOf(request, "admin"), request.body) }),
+  );
+
+  r.post(
+    "/api/settings/test-email",
+    {
+      schema: {
+        tags: ["settings"],
+        summary: "Send a test email with the mail settings (admins): to the caller, or to `to`; an .eml file without SMTP_URL",
+        body: z.object({ to: z.string().trim().email().nullish() }).nullish(),
+      },
+    },
+    async (request) => sendTestEmail(app.store, actorOf(request, "admin"), { to: request.body?.to }),
+  );
+}

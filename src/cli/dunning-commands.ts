@@ -1,0 +1,54 @@
+import type { Command } from "commander";
+import { isIsoDate } from "../domain/dates.js";
+import { AppError } from "../errors.js";
+import { runDunning } from "../services/run-dunning.js";
+import { type GlobalOptions, printJson, withOrg } from "./context.js";
+import { registerSettingsCommands } from "./settings-commands.js";
+
+/** Chase commands: `relance dunning run …` and `relance settings …`. */
+export function registerChaseCommands(program: Command): void {
+  registerSettingsCommands(program);
+  const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+  const dunning = program.command("dunning").description("reminders (relances): plan and send what is due");
+
+  dunning
+    .command("run")
+    .description("plan the reminders due at a date and deliver them; a second run for the same date sends nothing new")
+    .option("--as-of <date>", "date of the run, YYYY-MM-DD (default today, Europe/Paris)")
+    .option("--dry-run", "print what would be sent; write nothing")
+    .option("--json", "print the result as JSON")
+    .action(async (_o, cmd: Command) => {
+      const o = globals(cmd);
+      const asOf = o.asOf as string | undefined;
+      if (asOf !== undefined && !isIsoDate(asOf)) throw new AppError("usage", `--as-of must be a date YYYY-MM-DD, got "${asOf}"`);
+      const report = await withOrg(o, (store, actor) => runDunning(store, actor, { asOf, dryRun: Boolean(o.dryRun) }));
+      const { result, delivery } = report;
+      const notes: string[] = [];
+      if (delivery?.transport.kind === "file" && delivery.outcomes.some((x) => x.channel === "email" && x.status === "sent")) {
+        notes.push(`SMTP_URL is not set: emails were written as .eml files in ${delivery.transport.description}`);
+      }
+      const letters = delivery?.outcomes.filter((x) => x.channel === "letter" && x.status === "sent").length ?? 0;
+      if (letters > 0)
+        notes.push(`${letters} letter(s) to print: PDF files in the outbox's letters directory and in the API (/api/dunning/messages)`);
+      for (const x of delivery?.outcomes ?? []) {
+        if (x.status === "failed") notes.push(`message ${x.outboxId} failed: ${x.error}`);
+        for (const w of x.warnings ?? []) notes.push(`warning (message ${x.outboxId}): ${w}`);
+      }
+      if (o.json) {
+        printJson(result);
+        for (const n of notes) process.stderr.write(`relance: ${n}\n`);
+        return;
+      }
+      const s = result.skipped;
+      console.log(
+        `${o.dryRun ? "Dry run — nothing written. " : ""}Dunning as of ${result.asOf}: ${result.planned} message(s) planned, ${result.sent} sent, ${result.failed} failed.`,
+      );
+      console.log(
+        `Held back (documents): ${s.dispute} disputed, ${s.promise} under a promise to pay, ${s.hold} on hold, ${s.minimum} below the minimum.`,
+      );
+      for (const m of result.messages) {
+        console.log(`  ${m.customer} ${m.customerName} — ${m.step} (${m.channel}): ${m.documents.join(", ")} — ${m.total} — ${m.status}`);
+      }
+      for (const n of notes) console.log(n);
+    });
+}
