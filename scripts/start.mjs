@@ -17,7 +17,18 @@ function newestMtime(dir) {
   return newest;
 }
 
-const sources = ["src", "package.json", "tsconfig.json", "tsconfig.build.json"].map((p) => path.join(root, p));
+const sources = [
+  "src",
+  "web/src",
+  "web/index.html",
+  "web/vite.config.ts",
+  "web/tsconfig.json",
+  "package.json",
+  "tsconfig.json",
+  "tsconfig.build.json",
+]
+  .map((p) => path.join(root, p))
+  .filter((p) => existsSync(p));
 const newestSource = Math.max(...sources.map((p) => (statSync(p).isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)));
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource) {
   console.log("Building Relance…");

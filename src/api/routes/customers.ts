@@ -37,6 +37,8 @@ function present(c: {
   phone?: string | null;
   address?: string | null;
   credit_limit?: number | null;
+  on_hold_until?: string | null;
+  dunning_policy_id?: number | null;
 }) {
   return {
     id: c.id,
@@ -52,6 +54,8 @@ function present(c: {
     creditLimit: money(c.credit_limit),
     assignedUserId: c.assigned_user_id,
     status: c.status,
+    onHoldUntil: c.on_hold_until ?? null,
+    dunningPolicyId: c.dunning_policy_id ?? null,
   };
 }
 
@@ -72,6 +76,7 @@ export async function customerRoutes(app: FastifyInstance) {
           cursor: z.string().optional(),
           limit: z.coerce.number().int().min(1).max(200).optional(),
           overdue: BoolQuery.optional(),
+          disputed: BoolQuery.optional(),
           status: z.enum(["active", "do_not_chase", "defaulted", "archived"]).optional(),
           assigned: z.union([z.literal("me"), z.coerce.number().int().positive()]).optional(),
           asOf: IsoDateSchema.optional(),

@@ -7,6 +7,7 @@ import {
   DOCUMENT_STATUSES,
   type DocumentListItem,
   getDocument,
+  getDocumentOriginal,
   listDocuments,
   updateDocument,
 } from "../../services/documents.js";
@@ -27,6 +28,17 @@ const DocumentBody = z.object({
   tax: MoneyIn.optional(),
   onHoldUntil: IsoDateSchema.nullish(),
 });
+
+/** RFC 6266 Content-Disposition: an ASCII fallback name and the exact name in UTF-8 (RFC 8187). */
+function contentDisposition(type: "inline" | "attachment", filename: string): string {
+  const ascii =
+    filename
+      .normalize("NFKD")
+      .replace(/[^\x20-\x7e]/g, "")
+      .replace(/["\\]/g, "_") || "original";
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
 
 function present(d: DocumentListItem) {
   return {
@@ -101,7 +113,30 @@ export async function documentRoutes(app: FastifyInstance) {
           openedAt: x.opened_at,
           resolvedAt: x.resolved_at,
         })),
+        hasOriginal: d.hasOriginal,
       };
+    },
+  );
+
+  r.get(
+    "/api/documents/:id/original",
+    {
+      schema: {
+        tags: ["documents"],
+        summary: "The original e-invoice file kept at import (Factur-X PDF, UBL or CII XML); 404 when there is none",
+        params: IdParam,
+      },
+    },
+    async (request, reply) => {
+      const f = await getDocumentOriginal(db, actorOf(request), request.params.id);
+      // A PDF opens in the browser; XML is downloaded (never rendered on our origin).
+      const pdf = f.mediaType === "application/pdf";
+      return reply
+        .type(f.mediaType)
+        .header("content-disposition", contentDisposition(pdf ? "inline" : "attachment", f.filename))
+        .header("x-content-type-options", "nosniff")
+        .header("etag", `"${f.sha256}"`)
+        .send(f.bytes);
     },
   );
 
