@@ -16,15 +16,22 @@ import { AppError, ERROR_CODES } from "../errors.js";
 import type { Store } from "../store/connect.js";
 import { authPlugin } from "./auth.js";
 import { authRoutes } from "./routes/auth.js";
+import { collectRoutes } from "./routes/collect.js";
 import { customerRoutes } from "./routes/customers.js";
 import { documentRoutes } from "./routes/documents.js";
+import { dunningRoutes } from "./routes/dunning.js";
 import { healthRoutes } from "./routes/health.js";
-import { homeRoutes } from "./routes/home.js";
+import { importRoutes } from "./routes/imports.js";
 import { paymentRoutes } from "./routes/payments.js";
+import { reportRoutes } from "./routes/reports.js";
+import { settingsRoutes } from "./routes/settings.js";
+import { setupRoutes } from "./routes/setup.js";
+import { userRoutes } from "./routes/users.js";
+import { webRoutes } from "./routes/web.js";
 
 export interface AppOptions {
   store: Store;
-  env: Pick<Env, "RELANCE_SESSION_DAYS" | "RELANCE_COOKIE_SECURE">;
+  env: Pick<Env, "RELANCE_SESSION_DAYS" | "RELANCE_COOKIE_SECURE"> & Partial<Pick<Env, "RELANCE_TRUST_PROXY">>;
   /** A pino logger; none (silent) when absent, as in tests. */
   logger?: FastifyBaseLogger;
 }
@@ -41,7 +48,7 @@ declare module "fastify" {
 export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    trustProxy: true,
+    trustProxy: trustProxySetting(options.env.RELANCE_TRUST_PROXY),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -146,6 +153,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(customerRoutes);
   await app.register(documentRoutes);
   await app.register(paymentRoutes);
-  await app.register(homeRoutes);
+  await app.register(reportRoutes);
+  await app.register(importRoutes);
+  await app.register(setupRoutes);
+  await app.register(userRoutes);
+  await app.register(dunningRoutes);
+  await app.register(collectRoutes);
+  await app.register(settingsRoutes);
+  await app.register(webRoutes);
   return app;
+}
+
+/** "true"/"false" or a comma-separated list of proxy addresses/CIDRs (Fastify's forms). */
+function trustProxySetting(value: string | undefined): boolean | string[] {
+  if (!value || value === "false") return false;
+  if (value === "true") return true;
+  return value.split(",").map((v) => v.trim());
 }

@@ -2,6 +2,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { AppError } from "../errors.js";
 import { registerCommands } from "./commands.js";
+import { registerChaseCommands } from "./dunning-commands.js";
+import { registerImportCommands } from "./import-commands.js";
+import { registerReportCommands } from "./report-commands.js";
 
 const program = new Command();
 program
@@ -14,6 +17,9 @@ program
   .exitOverride();
 
 registerCommands(program);
+registerChaseCommands(program);
+registerImportCommands(program);
+registerReportCommands(program);
 
 try {
   await program.parseAsync(process.argv);
