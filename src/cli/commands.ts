@@ -115,7 +115,11 @@ export function registerCommands(program: Command): void {
         addMember(store.db, actor, { email, password: o.password as string, role: o.role as (typeof ROLES)[number] }),
       );
       if (o.json) return printJson(result);
-      console.log(`${result.email} added as ${result.role}.`);
+      console.log(
+        result.existingAccount
+          ? `${result.email} already had an account: added as ${result.role}; their password is unchanged.`
+          : `${result.email} added as ${result.role}.`,
+      );
     });
 
   const apikey = program.command("apikey").description("API keys");

@@ -106,13 +106,16 @@ export async function addMember(db: Db, actor: Actor, input: { email: string; pa
   if (!EMAIL.test(email)) throw invalid(`invalid email "${email}"`, [{ field: "email", message: "not an email address" }]);
   const passwordHash = await hashPassword(input.password);
   return db.transaction().execute(async (trx) => {
+    const created = await trx
+      .insertInto("users")
+      .values({ email, password_hash: passwordHash, name: input.name ?? email.split("@")[0] ?? "" })
+      .onConflict((oc) => oc.expression(trx.fn("lower", ["email"]) as never).doNothing())
+      .returning(["id", "email"])
+      .executeTakeFirst();
+    // A person who already has an account (an accountant serving several companies) keeps
+    // their own password: the one given here is not applied, and the caller is told so.
     const user =
-      (await trx
-        .insertInto("users")
-        .values({ email, password_hash: passwordHash, name: input.name ?? email.split("@")[0] ?? "" })
-        .onConflict((oc) => oc.expression(trx.fn("lower", ["email"]) as never).doNothing())
-        .returning(["id", "email"])
-        .executeTakeFirst()) ??
+      created ??
       (await trx
         .selectFrom("users")
         .select(["id", "email"])
@@ -126,6 +129,6 @@ export async function addMember(db: Db, actor: Actor, input: { email: string; pa
       .executeTakeFirst();
     if (!inserted) throw conflict(`${email} is already a member`);
     await audit(trx, actor, "create", "membership", user.id, { email, role: input.role });
-    return { id: user.id, email: user.email, role: input.role };
+    return { id: user.id, email: user.email, role: input.role, existingAccount: !created };
   });
 }
