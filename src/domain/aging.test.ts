@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ledger } from "../../test/fixtures/ledger.js";
 import { AgingConfigError, agingAt, agingBuckets, bucketFor } from "./aging.js";
 import { addDays } from "./dates.js";
 import {
@@ -47,81 +48,6 @@ describe("bucket definitions", () => {
     expect(() => agingBuckets([10.5])).toThrow(AgingConfigError);
   });
 });
-
-/** Same ledger as receivables.test.ts (see the table there). */
-const ledger: Ledger = {
-  documents: [
-    {
-      id: "A",
-      customerId: 1,
-      kind: "invoice",
-      issueDate: "2025-02-10",
-      dueDate: "2025-03-12",
-      total: 50_000 * EUR,
-    },
-    {
-      id: "B",
-      customerId: 1,
-      kind: "invoice",
-      issueDate: "2025-03-03",
-      dueDate: "2025-04-02",
-      total: 60_000 * EUR,
-    },
-    {
-      id: "C",
-      customerId: 1,
-      kind: "credit_note",
-      issueDate: "2025-03-20",
-      dueDate: "2025-03-20",
-      total: -10_000 * EUR,
-    },
-    {
-      id: "D",
-      customerId: 2,
-      kind: "invoice",
-      issueDate: "2025-03-25",
-      dueDate: "2025-04-24",
-      total: 50_000 * EUR,
-    },
-    {
-      id: "E",
-      customerId: 2,
-      kind: "invoice",
-      issueDate: "2025-04-02",
-      dueDate: "2025-05-02",
-      total: 70_000 * EUR,
-    },
-    {
-      id: "F",
-      customerId: 2,
-      kind: "invoice",
-      issueDate: "2025-01-15",
-      dueDate: "2025-02-14",
-      total: 10_000 * EUR,
-    },
-  ],
-  payments: [
-    { id: "P1", customerId: 1, date: "2025-03-05", amount: 20_000 * EUR },
-    { id: "P2", customerId: 2, date: "2025-03-28", amount: 50_000 * EUR },
-    { id: "P3", customerId: 2, date: "2025-03-30", amount: 5_000 * EUR },
-    { id: "P4", customerId: null, date: "2025-04-05", amount: 1_000 * EUR },
-  ],
-  allocations: [
-    {
-      paymentId: "P1",
-      documentId: "A",
-      date: "2025-03-05",
-      amount: 20_000 * EUR,
-    },
-    {
-      paymentId: "P2",
-      documentId: "D",
-      date: "2025-03-28",
-      amount: 30_000 * EUR,
-    },
-  ],
-  writeOffs: [{ documentId: "F", date: "2025-03-15", amount: 10_000 * EUR }],
-};
 
 const totals = (r: { buckets: Array<{ key: string; total: number; count: number }> }) =>
   Object.fromEntries(r.buckets.map((b) => [b.key, [b.total / EUR, b.count]]));

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ledger } from "../../test/fixtures/ledger.js";
 import { addDays } from "./dates.js";
 import { averageDaysDelinquent, bestPossibleDso, cei, classicDso, countbackDso, daysRatio, dsoFigures } from "./dso.js";
 import { arAt, type Ledger, type LedgerAllocation, type LedgerDocument, type LedgerPayment, revenueLookup } from "./receivables.js";
@@ -209,81 +210,6 @@ describe("best possible DSO, ADD, CEI", () => {
     expect(cei({ arBefore: 0, revenue: 0, arEnd: 0, currentArEnd: 0 })).toBeNull();
   });
 });
-
-/** Same ledger as receivables.test.ts (see the table there). */
-const ledger: Ledger = {
-  documents: [
-    {
-      id: "A",
-      customerId: 1,
-      kind: "invoice",
-      issueDate: "2025-02-10",
-      dueDate: "2025-03-12",
-      total: 50_000 * EUR,
-    },
-    {
-      id: "B",
-      customerId: 1,
-      kind: "invoice",
-      issueDate: "2025-03-03",
-      dueDate: "2025-04-02",
-      total: 60_000 * EUR,
-    },
-    {
-      id: "C",
-      customerId: 1,
-      kind: "credit_note",
-      issueDate: "2025-03-20",
-      dueDate: "2025-03-20",
-      total: -10_000 * EUR,
-    },
-    {
-      id: "D",
-      customerId: 2,
-      kind: "invoice",
-      issueDate: "2025-03-25",
-      dueDate: "2025-04-24",
-      total: 50_000 * EUR,
-    },
-    {
-      id: "E",
-      customerId: 2,
-      kind: "invoice",
-      issueDate: "2025-04-02",
-      dueDate: "2025-05-02",
-      total: 70_000 * EUR,
-    },
-    {
-      id: "F",
-      customerId: 2,
-      kind: "invoice",
-      issueDate: "2025-01-15",
-      dueDate: "2025-02-14",
-      total: 10_000 * EUR,
-    },
-  ],
-  payments: [
-    { id: "P1", customerId: 1, date: "2025-03-05", amount: 20_000 * EUR },
-    { id: "P2", customerId: 2, date: "2025-03-28", amount: 50_000 * EUR },
-    { id: "P3", customerId: 2, date: "2025-03-30", amount: 5_000 * EUR },
-    { id: "P4", customerId: null, date: "2025-04-05", amount: 1_000 * EUR },
-  ],
-  allocations: [
-    {
-      paymentId: "P1",
-      documentId: "A",
-      date: "2025-03-05",
-      amount: 20_000 * EUR,
-    },
-    {
-      paymentId: "P2",
-      documentId: "D",
-      date: "2025-03-28",
-      amount: 30_000 * EUR,
-    },
-  ],
-  writeOffs: [{ documentId: "F", date: "2025-03-15", amount: 10_000 * EUR }],
-};
 
 describe("dsoFigures over a ledger (credit note, partial payment, unallocated payments, write-off)", () => {
   const f = dsoFigures(ledger, { from: "2025-03-01", to: "2025-03-31" });

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ledger } from "../../test/fixtures/ledger.js";
 import { addDays } from "./dates.js";
 import {
   arAt,
@@ -14,91 +15,6 @@ import {
 } from "./receivables.js";
 
 const EUR = 100;
-
-/**
- *  doc  customer kind         issued      due         total     movements                         outstanding 31/3
- *  A    1        invoice      2025-02-10  2025-03-12   50 000   alloc P1 20 000 on 03-05         30 000
- *  B    1        invoice      2025-03-03  2025-04-02   60 000   —                                60 000 (not due)
- *  C    1        credit_note  2025-03-20  2025-03-20  −10 000   —                               −10 000
- *  D    2        invoice      2025-03-25  2025-04-24   50 000   alloc P2 30 000 on 03-28         20 000 (not due)
- *  E    2        invoice      2025-04-02  2025-05-02   70 000   (issued after 31/3)              —
- *  F    2        invoice      2025-01-15  2025-02-14   10 000   write-off 10 000 on 03-15         0
- *  payments: P1 20 000 on 03-05 (all allocated), P2 50 000 on 03-28 (20 000 unallocated),
- *  P3 5 000 on 03-30 (unallocated), P4 1 000 on 04-05, no customer.
- */
-const ledger: Ledger = {
-  documents: [
-    {
-      id: "A",
-      customerId: 1,
-      kind: "invoice",
-      issueDate: "2025-02-10",
-      dueDate: "2025-03-12",
-      total: 50_000 * EUR,
-    },
-    {
-      id: "B",
-      customerId: 1,
-      kind: "invoice",
-      issueDate: "2025-03-03",
-      dueDate: "2025-04-02",
-      total: 60_000 * EUR,
-    },
-    {
-      id: "C",
-      customerId: 1,
-      kind: "credit_note",
-      issueDate: "2025-03-20",
-      dueDate: "2025-03-20",
-      total: -10_000 * EUR,
-    },
-    {
-      id: "D",
-      customerId: 2,
-      kind: "invoice",
-      issueDate: "2025-03-25",
-      dueDate: "2025-04-24",
-      total: 50_000 * EUR,
-    },
-    {
-      id: "E",
-      customerId: 2,
-      kind: "invoice",
-      issueDate: "2025-04-02",
-      dueDate: "2025-05-02",
-      total: 70_000 * EUR,
-    },
-    {
-      id: "F",
-      customerId: 2,
-      kind: "invoice",
-      issueDate: "2025-01-15",
-      dueDate: "2025-02-14",
-      total: 10_000 * EUR,
-    },
-  ],
-  payments: [
-    { id: "P1", customerId: 1, date: "2025-03-05", amount: 20_000 * EUR },
-    { id: "P2", customerId: 2, date: "2025-03-28", amount: 50_000 * EUR },
-    { id: "P3", customerId: 2, date: "2025-03-30", amount: 5_000 * EUR },
-    { id: "P4", customerId: null, date: "2025-04-05", amount: 1_000 * EUR },
-  ],
-  allocations: [
-    {
-      paymentId: "P1",
-      documentId: "A",
-      date: "2025-03-05",
-      amount: 20_000 * EUR,
-    },
-    {
-      paymentId: "P2",
-      documentId: "D",
-      date: "2025-03-28",
-      amount: 30_000 * EUR,
-    },
-  ],
-  writeOffs: [{ documentId: "F", date: "2025-03-15", amount: 10_000 * EUR }],
-};
 
 function at<T>(items: readonly T[], i: number): T {
   const item = items[i];
