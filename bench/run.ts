@@ -24,6 +24,7 @@ import { cliActor } from "../src/services/actor.js";
 import { reportAging } from "../src/services/report-aging.js";
 import { reportBehaviour } from "../src/services/report-behaviour.js";
 import { reportBridge } from "../src/services/report-bridge.js";
+import { reportSettings } from "../src/services/report-common.js";
 import { reportDso } from "../src/services/report-dso.js";
 import { reportForecast } from "../src/services/report-forecast.js";
 import { reportRisk } from "../src/services/report-risk.js";
@@ -63,9 +64,7 @@ async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
 /** One transaction with the planner settings of the services' (`inReport`). */
 async function baselineQuery<T>(store: Store, text: string): Promise<T> {
   return store.db.transaction().execute(async (trx) => {
-    await sql`select set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true), set_config('work_mem', '64MB', true)`.execute(
-      trx,
-    );
+    await reportSettings(trx);
     const r = await sql.raw<T>(text).execute(trx);
     return r.rows[0] as T;
   });

@@ -176,7 +176,7 @@ describe.each(BACKENDS)("API gaps (original file, customer chase fields, dispute
     it("answers 401 without a session and shows another organisation none of them", async () => {
       expect((await app.inject({ method: "GET", url: "/api/customers?disputed=true" })).statusCode).toBe(401);
       const other = await app.inject({ method: "GET", url: "/api/customers?disputed=true", headers: { cookie: ownerB } });
-      expect(other.json()).toEqual({ items: [], nextCursor: null });
+      expect(other.json()).toEqual({ items: [], nextCursor: null, riskAsOf: null });
     });
   });
 

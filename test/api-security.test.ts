@@ -116,6 +116,7 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/api/reports/bridge", access: "read" },
   { method: "GET", path: "/api/reports/behaviour", access: "read" },
   { method: "GET", path: "/api/customers/:id/behaviour", access: "read", entity: "customer" },
+  { method: "GET", path: "/api/customers/:id/risk", access: "read", entity: "customer" },
   // Team.
   { method: "GET", path: "/api/users", access: "read" },
   {
@@ -200,6 +201,8 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/api/dunning/messages/:id", access: "read", entity: "missing" },
   { method: "GET", path: "/api/dunning/messages/:id/attachment", access: "read", entity: "missing" },
   { method: "POST", path: "/api/dunning/run", access: "collect:write", body: () => ({ asOf: "2026-01-02", dryRun: false }) },
+  // A raw RFC 822 body; without one the least-privileged role gets a 400, the others 401/403 first.
+  { method: "POST", path: "/api/dunning/bounces", access: "collect:write" },
   // Settings.
   { method: "GET", path: "/api/settings", access: "read" },
   { method: "PATCH", path: "/api/settings", access: "admin", body: () => ({ "company.name": "Alpha SAS" }) },

@@ -30,6 +30,8 @@ import { behaviourTrend, type PaymentSums, paymentBehaviour } from "./behaviour.
 import type { Cents } from "./money.js";
 
 export const RISK_ROSE_POINTS = 10;
+/** From this score a customer is "high risk" (the list filter, the red badge). */
+export const RISK_HIGH_SCORE = 60;
 export const RISK_LOOKBACK_DAYS = 30;
 
 export type RiskFactorKey =

@@ -77,6 +77,8 @@ export interface CustomersTable {
   credit_limit: number | null;
   assigned_user_id: number | null;
   dunning_policy_id: number | null;
+  /** Contractual late-payment rate in basis points (0006_penalty_terms.sql); null = the org's, else ECB + 10 points. */
+  penalty_rate_bp: ColumnType<number | null, number | null | undefined, number | null>;
   status: Generated<CustomerStatus>;
   created_at: CreatedAt;
   updated_at: Timestamp;
@@ -233,6 +235,17 @@ export interface Database {
   notes: NotesTable;
   tasks: TasksTable;
   audit_log: AuditLogTable;
+  customer_risk: CustomerRiskTable;
+}
+
+/** Migration 0005: the last risk scores (services/risk-snapshot.ts). */
+export interface CustomerRiskTable {
+  org_id: number;
+  customer_id: number;
+  score: number;
+  previous_score: number;
+  rose: boolean;
+  factors: ColumnType<unknown, string, string>;
 }
 
 export type Customer = Selectable<CustomersTable>;

@@ -112,6 +112,26 @@ describe("web app end to end (Chromium)", () => {
     await screenshot(page, "04-customer");
   }, 60_000);
 
+  it("filters customers at risk, highest first, and shows the factors on the customer page", async () => {
+    await page.goto(`${base}/customers`);
+    await page.getByRole("button", { name: "À risque", exact: true }).click();
+    await page.waitForURL(/filter=risk/);
+    const rows = page.locator("[data-testid=customers-table] tbody tr:not(.stale)");
+    await rows.first().locator(".risk").waitFor();
+    const scores = (await rows.locator(".risk").allTextContents()).map(Number);
+    expect(scores.length).toBeGreaterThan(0);
+    expect(scores.every((s) => s >= 60)).toBe(true);
+    await page.getByRole("button", { name: "Risque", exact: true }).click(); // sort by risk, highest first
+    await page.waitForURL(/sort=risk/);
+    await page.locator("[data-testid=customers-table] tbody tr:not(.stale) .risk").first().waitFor();
+    const sorted = (await page.locator("[data-testid=customers-table] tbody tr:not(.stale) .risk").allTextContents()).map(Number);
+    expect(sorted).toEqual([...sorted].sort((a, b) => b - a));
+    await screenshot(page, "03b-customers-at-risk");
+    await rows.first().locator("a.row-link").click();
+    await page.locator(".risk-factors li").first().waitFor();
+    expect(await page.locator(".kpi .risk").textContent()).toBe(String(sorted[0]));
+  }, 60_000);
+
   it("adds a note and pauses the chase, and both appear on the timeline", async () => {
     if (!has("POST /api/customers/{id}/notes") || !has("GET /api/customers/{id}/timeline")) return;
     await page.goto(`${base}/customers/${customer.id}`);

@@ -1,9 +1,24 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { today } from "../../domain/dates.js";
+import { formatRate, parseRatePercent } from "../../domain/penalties.js";
 import { CUSTOMER_SORTS, createCustomer, getCustomer, listCustomers, updateCustomer } from "../../services/customers.js";
+import { customerRisk } from "../../services/risk-snapshot.js";
 import { actorOf } from "../auth.js";
 import { BoolQuery, IdParam, IsoDateSchema, MoneyIn, money } from "../schemas.js";
+
+/** A percentage in, "15.00" or 15 → 1500 basis points; out: "15.00". */
+const PercentIn = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    const bp = parseRatePercent(v);
+    if (bp > 0) return bp;
+    ctx.addIssue({ code: "custom", message: "must be above 0 %" });
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+  }
+  return z.NEVER;
+});
 
 const CustomerBody = z.object({
   ref: z.string().trim().min(1).max(64),
@@ -21,6 +36,8 @@ const CustomerBody = z.object({
   creditLimit: MoneyIn.nullish(),
   assignedUserId: z.number().int().positive().nullish(),
   status: z.enum(["active", "do_not_chase", "defaulted", "archived"]).optional(),
+  /** Contractual late-payment rate in percent (null: the organisation's `penalties.contractual_rate`, else ECB + 10 points). */
+  penaltyRate: PercentIn.nullish(),
 });
 
 function present(c: {
@@ -39,6 +56,7 @@ function present(c: {
   credit_limit?: number | null;
   on_hold_until?: string | null;
   dunning_policy_id?: number | null;
+  penalty_rate_bp?: number | null;
 }) {
   return {
     id: c.id,
@@ -56,6 +74,7 @@ function present(c: {
     status: c.status,
     onHoldUntil: c.on_hold_until ?? null,
     dunningPolicyId: c.dunning_policy_id ?? null,
+    penaltyRate: c.penalty_rate_bp == null ? null : formatRate(c.penalty_rate_bp),
   };
 }
 
@@ -79,6 +98,7 @@ export async function customerRoutes(app: FastifyInstance) {
           disputed: BoolQuery.optional(),
           status: z.enum(["active", "do_not_chase", "defaulted", "archived"]).optional(),
           assigned: z.union([z.literal("me"), z.coerce.number().int().positive()]).optional(),
+          risk: z.enum(["high", "rising"]).optional(),
           asOf: IsoDateSchema.optional(),
         }),
       },
@@ -103,8 +123,11 @@ export async function customerRoutes(app: FastifyInstance) {
           outstanding: money(c.outstanding),
           overdue: money(c.overdue),
           openDocuments: c.openDocuments,
+          risk: c.risk,
+          riskRose: c.riskRose,
         })),
         nextCursor: page.nextCursor,
+        riskAsOf: page.riskAsOf,
       };
     },
   );
@@ -141,11 +164,28 @@ export async function customerRoutes(app: FastifyInstance) {
     },
   );
 
+  r.get(
+    "/api/customers/:id/risk",
+    {
+      schema: {
+        tags: ["customers"],
+        summary: "A customer's risk score (0–100) with the factors behind it, and its change over 30 days",
+        params: IdParam,
+        querystring: z.object({ asOf: IsoDateSchema.optional() }),
+      },
+    },
+    async (request) => {
+      const r = await customerRisk(db, actorOf(request), request.params.id, request.query.asOf ?? today());
+      return { ...r, computedAt: r.computedAt.toISOString() };
+    },
+  );
+
   r.post(
     "/api/customers",
     { schema: { tags: ["customers"], summary: "Create a customer", body: CustomerBody } },
     async (request, reply) => {
-      const row = await createCustomer(db, actorOf(request, "customers:write"), request.body);
+      const { penaltyRate, ...body } = request.body;
+      const row = await createCustomer(db, actorOf(request, "customers:write"), { ...body, penaltyRateBp: penaltyRate });
       return reply.status(201).send(present(row));
     },
   );
@@ -153,6 +193,11 @@ export async function customerRoutes(app: FastifyInstance) {
   r.patch(
     "/api/customers/:id",
     { schema: { tags: ["customers"], summary: "Update a customer", params: IdParam, body: CustomerBody.partial() } },
-    async (request) => present(await updateCustomer(db, actorOf(request, "customers:write"), request.params.id, request.body)),
+    async (request) => {
+      const { penaltyRate, ...body } = request.body;
+      return present(
+        await updateCustomer(db, actorOf(request, "customers:write"), request.params.id, { ...body, penaltyRateBp: penaltyRate }),
+      );
+    },
   );
 }

@@ -12,6 +12,9 @@ export interface CustomerListItem {
   outstanding: string;
   overdue: string;
   openDocuments: number;
+  /** From the risk snapshot of this date, null when none was made. */
+  risk: number | null;
+  riskRose: boolean | null;
   [extra: string]: unknown;
 }
 

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link } from "wouter";
 import { DocStatus } from "../components/DocStatus";
 import { Icon } from "../components/Icon";
+import { type RiskFactor, RiskScore } from "../components/Risk";
 import { Badge, Button, Card, Dialog, Empty, ErrorBox, Field, Kpi, Skeleton, Tabs, useAction, useToast } from "../components/ui";
 import { api, type ListPage } from "../lib/api";
 import { isDecimal, isPositive } from "../lib/decimal";
@@ -12,7 +13,6 @@ import type { MsgKey } from "../lib/messages";
 import { useSession } from "../lib/session";
 import type { CustomerDetail, DocumentItem } from "../lib/types";
 import { useApi } from "../lib/useApi";
-import { RiskScore } from "./Dashboard";
 import { Timeline, type TimelineItem } from "./Timeline";
 
 interface Task {
@@ -35,11 +35,10 @@ interface Policy {
   name: string;
   isDefault: boolean;
 }
-interface RiskCustomer {
-  id: number;
+interface CustomerRiskJson {
   score: number;
   change: number;
-  factors: { key: string; points: number; max: number; value: number | null }[];
+  factors: RiskFactor[];
 }
 interface Behaviour {
   id: number;
@@ -93,8 +92,7 @@ export default function CustomerPage({ id }: { id: number }) {
   const tasks = useApi<ListPage<Task>>(has("GET /api/tasks") ? "/api/tasks" : null, { customerId: id, status: "open", limit: 20 });
   const promises = useApi<ListPage<PromiseItem>>(has("GET /api/promises") ? "/api/promises" : null, { customerId: id, status: "pending" });
   const policies = useApi<ListPage<Policy>>(has("GET /api/dunning/policies") ? "/api/dunning/policies" : null);
-  // The risk report ranks customers by score (highest first): a customer beyond the list scores at most its last score.
-  const risk = useApi<{ customers: RiskCustomer[] }>(has("GET /api/reports/risk") ? "/api/reports/risk" : null, { limit: 500 });
+  const risk = useApi<CustomerRiskJson>(has("GET /api/customers/{id}/risk") ? `/api/customers/${id}/risk` : null);
   const behaviour = useApi<Behaviour>(has("GET /api/customers/{id}/behaviour") ? `/api/customers/${id}/behaviour` : null);
   const { run } = useAction();
   const today = todayIso();
@@ -150,10 +148,8 @@ export default function CustomerPage({ id }: { id: number }) {
     );
 
   const canCollect = can("collect:write");
-  const myRisk = risk.data?.customers.find((x) => x.id === id);
+  const myRisk = risk.data && risk.data.score > 0 ? risk.data : null;
   const myBehaviour = behaviour.data;
-  const riskCeiling =
-    !myRisk && risk.data && risk.data.customers.length >= 500 ? risk.data.customers[risk.data.customers.length - 1]?.score : null;
   const pendingPromise = promises.data?.items[0];
 
   const assign = async (value: string) => {
@@ -295,8 +291,6 @@ export default function CustomerPage({ id }: { id: number }) {
                 ))}
             </ul>
           </div>
-        ) : riskCeiling !== null && riskCeiling !== undefined ? (
-          <Kpi label={t("customer.risk")} value={`≤ ${riskCeiling}`} sub={t("customer.riskLow")} />
         ) : risk.data ? (
           <Kpi label={t("customer.risk")} value="0" tone="success" sub={t("customer.riskNone")} />
         ) : (

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Link } from "wouter";
 import { Icon } from "../components/Icon";
+import { RiskScore } from "../components/Risk";
 import { Badge, Card, Empty, ErrorBox, Pager, Skeleton, SortHeader, usePager } from "../components/ui";
 import type { ListPage } from "../lib/api";
 import { isPositive } from "../lib/decimal";
@@ -13,8 +14,8 @@ import type { CustomerListItem } from "../lib/types";
 import { useUrlState } from "../lib/url";
 import { useApi, useDebounced } from "../lib/useApi";
 
-type Sort = "name" | "ref" | "outstanding" | "overdue";
-type Filter = "all" | "overdue" | "mine" | "disputed" | "risk";
+type Sort = "name" | "ref" | "outstanding" | "overdue" | "risk";
+type Filter = "all" | "overdue" | "mine" | "disputed" | "risk" | "rising";
 const ROUTE = "GET /api/customers";
 
 export default function Customers() {
@@ -25,7 +26,7 @@ export default function Customers() {
   const [q, setQ] = useState(params.q ?? "");
   const dq = useDebounced(q.trim(), 250);
   const sort = (params.sort as Sort) ?? "name";
-  const dir = (params.dir as "asc" | "desc") ?? (sort === "outstanding" || sort === "overdue" ? "desc" : "asc");
+  const dir = (params.dir as "asc" | "desc") ?? (sort === "name" || sort === "ref" ? "asc" : "desc");
   const filter = (params.filter as Filter) ?? "all";
   const status = params.status ?? "";
   const searchRef = useRef<HTMLInputElement>(null);
@@ -39,7 +40,8 @@ export default function Customers() {
     { value: "overdue", label: "customers.filter.overdue", available: hasParam(ROUTE, "overdue") },
     { value: "mine", label: "customers.filter.mine", available: hasParam(ROUTE, "assigned") },
     { value: "disputed", label: "customers.filter.disputed", available: hasParam(ROUTE, "disputed") },
-    { value: "risk", label: "customers.filter.risk", available: hasParam(ROUTE, "risk") || hasParam(ROUTE, "minRisk") },
+    { value: "risk", label: "customers.filter.risk", available: hasParam(ROUTE, "risk") },
+    { value: "rising", label: "customers.filter.rising", available: hasParam(ROUTE, "risk") },
   ];
   const query = {
     q: dq || undefined,
@@ -50,7 +52,7 @@ export default function Customers() {
     overdue: filter === "overdue" ? "true" : undefined,
     assigned: filter === "mine" ? "me" : undefined,
     disputed: filter === "disputed" ? "true" : undefined,
-    ...(filter === "risk" ? (hasParam(ROUTE, "risk") ? { risk: "high" } : { minRisk: 60 }) : {}),
+    risk: filter === "risk" ? "high" : filter === "rising" ? "rising" : undefined,
   };
   const resetKey = JSON.stringify(query);
   const pager = usePager(resetKey);
@@ -126,6 +128,9 @@ export default function Customers() {
                   align="right"
                 />
                 <SortHeader label={t("customers.col.overdue")} sortKey="overdue" sort={sort} dir={dir} onSort={onSort} align="right" />
+                {hasParam(ROUTE, "risk") ? (
+                  <SortHeader label={t("customers.col.risk")} sortKey="risk" sort={sort} dir={dir} onSort={onSort} align="right" />
+                ) : null}
               </tr>
             </thead>
             <tbody>
@@ -147,6 +152,25 @@ export default function Customers() {
                   <td className="num">{c.openDocuments}</td>
                   <td className="num">{f.money(c.outstanding)}</td>
                   <td className={`num${isPositive(c.overdue) ? " tone-danger" : " muted"}`}>{f.money(c.overdue)}</td>
+                  {hasParam(ROUTE, "risk") ? (
+                    <td className="num">
+                      {c.risk === null ? (
+                        <span className="muted" title={t("customers.riskNotComputed")}>
+                          —
+                        </span>
+                      ) : (
+                        <>
+                          <RiskScore score={c.risk} />
+                          {c.riskRose ? (
+                            <span className="tone-danger small" title={t("customers.riskRose")}>
+                              {" "}
+                              ↑
+                            </span>
+                          ) : null}
+                        </>
+                      )}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>

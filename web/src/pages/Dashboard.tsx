@@ -2,6 +2,7 @@ import { useMemo, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { AGING_COLORS, baseOption, Chart, PALETTE } from "../components/Chart";
 import { Icon } from "../components/Icon";
+import { RiskFactors, RiskScore } from "../components/Risk";
 import { Badge, Button, Card, Empty, ErrorBox, Kpi, Skeleton } from "../components/ui";
 import type { ListPage } from "../lib/api";
 import { addMoney, chartNumber, compareMoney, isPositive, toCents } from "../lib/decimal";
@@ -367,16 +368,6 @@ export default function Dashboard() {
       {has("GET /api/reports/bridge") && !empty ? <BridgeCard /> : null}
     </div>
   );
-}
-
-export function RiskScore({ score }: { score: number }) {
-  return <span className={`risk risk-${score >= 60 ? "high" : score >= 30 ? "mid" : "low"}`}>{score}</span>;
-}
-
-export function RiskFactors({ factors, max }: { factors: RiskCustomer["factors"]; max?: number }) {
-  const { tOr, f } = useI18n();
-  const shown = factors.filter((x) => x.points > 0).slice(0, max ?? 99);
-  return <>{shown.map((x) => `${tOr(`risk.${x.key}`, x.key)} +${f.number(x.points, 0)}`).join(" · ")}</>;
 }
 
 function TrendChart({ data }: { data: TrendJson }) {
