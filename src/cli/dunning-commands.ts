@@ -1,6 +1,8 @@
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { isIsoDate } from "../domain/dates.js";
 import { AppError } from "../errors.js";
+import { recordBounce } from "../services/record-bounce.js";
 import { runDunning } from "../services/run-dunning.js";
 import { type GlobalOptions, printJson, withOrg } from "./context.js";
 import { registerSettingsCommands } from "./settings-commands.js";
@@ -50,5 +52,40 @@ export function registerChaseCommands(program: Command): void {
         console.log(`  ${m.customer} ${m.customerName} — ${m.step} (${m.channel}): ${m.documents.join(", ")} — ${m.total} — ${m.status}`);
       }
       for (const n of notes) console.log(n);
+    });
+
+  dunning
+    .command("bounce")
+    .description(
+      "read bounces (.eml: RFC 3464 delivery reports or plain-text bounces) and mark the reminders they name as failed, with a task for the collector",
+    )
+    .argument("<files...>", "bounce messages as .eml files")
+    .option("--json", "print the result as JSON")
+    .action(async (files: string[], _o, cmd: Command) => {
+      const o = globals(cmd);
+      // Every file is read before anything is recorded: a missing file changes nothing.
+      const messages = await Promise.all(
+        files.map(async (file) => {
+          try {
+            return { file, raw: await readFile(file) };
+          } catch (error) {
+            throw new AppError(
+              "invalid_input",
+              `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+            );
+          }
+        }),
+      );
+      const results = await withOrg(o, async (store, actor) => {
+        const out = [];
+        for (const m of messages) out.push({ file: m.file, ...(await recordBounce(store.db, actor, m.raw)) });
+        return out;
+      });
+      if (o.json) {
+        printJson({ changed: results.filter((r) => r.changed).length, results });
+        return;
+      }
+      for (const r of results) console.log(`${r.file}: ${r.detail}`);
+      console.log(`${results.filter((r) => r.changed).length} of ${results.length} bounce(s) changed something.`);
     });
 }

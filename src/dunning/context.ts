@@ -10,7 +10,9 @@ import { formatMoney } from "../domain/money.js";
 import {
   halfYearBounds,
   halfYearOf,
+  LEGAL_INTEREST_RATES,
   type PenaltiesSummary,
+  type PenaltyMovement,
   parseRatePercent,
   penaltiesFor,
   SHIPPED_PENALTY_RATES,
@@ -88,6 +90,8 @@ export interface MessageData {
   /** Every open document of the customer (for statements). */
   openItems: DocLine[];
   penalties: PenaltiesSummary | null;
+  /** The late-payment rate in force: the customer's contract, else the organisation's terms, else ECB + 10 points. */
+  penaltyTerms: PenaltyTerms;
   totals: {
     outstanding: number;
     credits: number;
@@ -112,6 +116,51 @@ export function splitEmails(s: string | null | undefined): string[] {
 /** The address part of "Name <address>". */
 export function addressOf(mailbox: string): string {
   return /<([^>]+)>/.exec(mailbox)?.[1] ?? mailbox.trim();
+}
+
+export interface PenaltyTerms {
+  /** Basis points, or null for the legal default (ECB rate + 10 points). */
+  contractualRateBp: number | null;
+  source: "customer" | "org" | "legal";
+}
+
+/** Customer > organisation > legal default (DESIGN §5). */
+export function penaltyTermsFor(customerRateBp: number | null | undefined, settings: Settings): PenaltyTerms {
+  if (customerRateBp != null) return { contractualRateBp: customerRateBp, source: "customer" };
+  const org = settings["penalties.contractual_rate"];
+  if (org) return { contractualRateBp: parseRatePercent(org), source: "org" };
+  return { contractualRateBp: null, source: "legal" };
+}
+
+/**
+ * Payments allocated to, and write-offs of, these documents dated ≤ asOf: what reduced
+ * each one's balance and when, for interest that runs on what was unpaid each day.
+ */
+async function movementsOf(db: Db, orgId: number, documentIds: number[], asOf: IsoDate): Promise<Map<number, PenaltyMovement[]>> {
+  const out = new Map<number, PenaltyMovement[]>();
+  if (documentIds.length === 0) return out;
+  const [allocations, writeOffs] = await Promise.all([
+    db
+      .selectFrom("allocations")
+      .select(["document_id", "date", "amount"])
+      .where("org_id", "=", orgId)
+      .where("document_id", "in", documentIds)
+      .where("date", "<=", asOf)
+      .execute(),
+    db
+      .selectFrom("write_offs")
+      .select(["document_id", "date", "amount"])
+      .where("org_id", "=", orgId)
+      .where("document_id", "in", documentIds)
+      .where("date", "<=", asOf)
+      .execute(),
+  ]);
+  for (const m of [...allocations, ...writeOffs]) {
+    const list = out.get(m.document_id) ?? [];
+    list.push({ date: m.date, amount: Number(m.amount) });
+    out.set(m.document_id, list);
+  }
+  return out;
 }
 
 export function penaltyRates(settings: Settings): Record<string, number> {
@@ -185,6 +234,7 @@ export async function loadMessageData(db: Db, orgId: number, options: LoadOption
   const lang: Lang = options.lang ?? (primary?.language as Lang | null) ?? customer.language;
   const asOf = options.asOf;
   const rates = penaltyRates(settings);
+  const penaltyTerms = penaltyTermsFor(customer.penalty_rate_bp, settings);
 
   const line = (d: (typeof docs)[number]): DocLine => ({
     id: d.id,
@@ -212,10 +262,19 @@ export async function loadMessageData(db: Db, orgId: number, options: LoadOption
   const warnings: string[] = [];
   let penalties: PenaltiesSummary | null = null;
   if (options.step.includePenalties) {
-    penalties = penaltiesFor(
-      documents.map((d) => ({ id: d.id, kind: d.kind, outstanding: d.outstanding, dueDate: d.dueDate })),
+    // Only the invoices the message asks to pay carry penalties (a settled one is not listed),
+    // but each one's interest includes what its parts already paid late owed up to their payment date.
+    const open = documents.filter((d) => d.kind === "invoice" && d.outstanding > 0);
+    const movements = await movementsOf(
+      db,
+      orgId,
+      open.map((d) => d.id),
       asOf,
-      { rates },
+    );
+    penalties = penaltiesFor(
+      open.map((d) => ({ id: d.id, kind: d.kind, total: d.total, dueDate: d.dueDate, movements: movements.get(d.id) ?? [] })),
+      asOf,
+      { rates, contractualRateBp: penaltyTerms.contractualRateBp ?? undefined },
     );
     const byId = new Map(penalties.documents.map((p) => [p.id, p]));
     for (const d of documents) {
@@ -305,6 +364,7 @@ export async function loadMessageData(db: Db, orgId: number, options: LoadOption
     credits,
     openItems,
     penalties,
+    penaltyTerms,
     totals: {
       outstanding,
       credits: creditTotal,
@@ -390,6 +450,16 @@ function signature(data: MessageData): string {
 }
 
 function rateLabel(data: MessageData): string {
+  const contractual = data.penaltyTerms.contractualRateBp;
+  if (contractual !== null) {
+    // The rate applied at the as-of date: the contract's, or its floor (3 × the legal rate) when higher.
+    const legal = LEGAL_INTEREST_RATES[halfYearOf(data.asOf)];
+    const floored = legal !== undefined && contractual < 3 * legal;
+    const applied = formatPercent(floored ? 3 * legal : contractual, data.lang);
+    // Read after "au taux …" / "at …" in the templates.
+    if (data.lang === "fr") return floored ? `de ${applied}, soit trois fois le taux de l'intérêt légal` : `contractuel de ${applied}`;
+    return floored ? `${applied}, three times the legal interest rate` : `the contractual rate of ${applied}`;
+  }
   const rates = penaltyRates(data.settings);
   const bp = rates[halfYearOf(data.asOf)];
   if (data.lang === "fr")
@@ -554,6 +624,7 @@ export function sampleContext(lang: Lang = "fr"): Record<string, unknown> {
     credits: [],
     openItems: [doc],
     penalties: null,
+    penaltyTerms: { contractualRateBp: null, source: "legal" },
     totals: { outstanding: 120_000, credits: 0, balance: 120_000, interest: 600, indemnities: 4000, grandTotal: 124_600, maxDaysLate: 15 },
     paymentLink: "https://relance.example/p/TOKEN",
     bank: { iban: "FR7630006000011234567890189", bic: "AGRIFRPP", beneficiary: "Exemple SAS" },

@@ -16,15 +16,18 @@
  * process can open) another worker sends it again — the same message with the same
  * Message-ID, so at most that one message is duplicated and receivers can deduplicate.
  * Transient failures (4xx, network) are retried with exponential backoff; permanent ones
- * (5xx, no address) mark the message failed and raise a task for the assigned collector.
+ * (5xx, no address) mark the message failed and raise a task for the assigned collector —
+ * as does a bounce that comes back later (`recordPermanentFailure`, shared with
+ * services/record-bounce.ts).
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { customerPause, documentPause } from "../domain/dunning-plan.js";
 import { toDecimalString } from "../domain/money.js";
 import type { Store } from "../store/connect.js";
+import type { Database } from "../store/schema.js";
 import { recordActivity } from "./activities.js";
 import { addressOf, type StepInfo } from "./context.js";
 import { loadStep, type RenderedMessage, renderMessage } from "./render.js";
@@ -467,8 +470,7 @@ async function markSent(opts: WorkerOptions & { workerId: string }, row: OutboxR
 
 async function markFailed(opts: WorkerOptions & { workerId: string }, row: OutboxRow, error: string) {
   await opts.store.db.transaction().execute(async (raw) => {
-    const trx = chaseDb(raw);
-    const updated = await trx
+    const updated = await chaseDb(raw)
       .updateTable("outbox")
       .set({ status: "failed", last_error: error.slice(0, 2000), locked_until: null, updated_at: new Date() })
       .where("org_id", "=", row.org_id)
@@ -477,41 +479,73 @@ async function markFailed(opts: WorkerOptions & { workerId: string }, row: Outbo
       .where("status", "=", "sending")
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) return;
+    await recordPermanentFailure(raw, row, error);
+  });
+}
+
+/** What a permanent failure needs to know of its outbox message. */
+export interface FailedMessage {
+  org_id: number;
+  id: number;
+  customer_id: number;
+  channel: Channel;
+  as_of: string;
+  attempts: number;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * What a permanent failure does besides setting the message's status, in the caller's
+ * transaction: the steps of its documents are marked failed (so they are not sent again),
+ * a follow-up task goes to the customer's assigned collector, and the failure lands on the
+ * customer's timeline. One implementation for the worker (SMTP 5xx, no address…) and for
+ * bounces that come back after the message was accepted (services/record-bounce.ts), which
+ * pass `partial` when only some of the recipients bounced: the message did reach someone,
+ * so its steps stay sent.
+ */
+export async function recordPermanentFailure(
+  raw: Transaction<Database>,
+  row: FailedMessage,
+  error: string,
+  options: { dueDate?: string; partial?: boolean; data?: Record<string, unknown> } = {},
+): Promise<{ taskId: number }> {
+  const trx = chaseDb(raw);
+  if (!options.partial)
     await trx
       .updateTable("dunning_events")
       .set({ status: "failed", reason: error.slice(0, 200), updated_at: new Date() })
       .where("org_id", "=", row.org_id)
       .where("outbox_id", "=", row.id)
       .execute();
-    const customer = await trx
-      .selectFrom("customers")
-      .select(["name", "language", "assigned_user_id"])
-      .where("org_id", "=", row.org_id)
-      .where("id", "=", row.customer_id)
-      .executeTakeFirstOrThrow();
-    const stepName = String((row.payload as { step?: string }).step ?? row.channel);
-    const task = await trx
-      .insertInto("tasks")
-      .values({
-        org_id: row.org_id,
-        customer_id: row.customer_id,
-        kind: "follow_up",
-        title: (customer.language === "en"
-          ? `Reminder not delivered (${stepName}) to ${customer.name}: ${error}`
-          : `Relance non délivrée (${stepName}) à ${customer.name} : ${error}`
-        ).slice(0, 300),
-        due_date: row.as_of,
-        assigned_user_id: customer.assigned_user_id,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await recordActivity(raw, row.org_id, {
-      customerId: row.customer_id,
-      kind: "reminder_failed",
-      actor: "dunning",
-      data: { outboxId: row.id, channel: row.channel, step: stepName, error, attempts: row.attempts, taskId: task.id },
-    });
+  const customer = await trx
+    .selectFrom("customers")
+    .select(["name", "language", "assigned_user_id"])
+    .where("org_id", "=", row.org_id)
+    .where("id", "=", row.customer_id)
+    .executeTakeFirstOrThrow();
+  const stepName = String((row.payload as { step?: string }).step ?? row.channel);
+  const task = await trx
+    .insertInto("tasks")
+    .values({
+      org_id: row.org_id,
+      customer_id: row.customer_id,
+      kind: "follow_up",
+      title: (customer.language === "en"
+        ? `Reminder not delivered (${stepName}) to ${customer.name}: ${error}`
+        : `Relance non délivrée (${stepName}) à ${customer.name} : ${error}`
+      ).slice(0, 300),
+      due_date: options.dueDate ?? row.as_of,
+      assigned_user_id: customer.assigned_user_id,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await recordActivity(raw, row.org_id, {
+    customerId: row.customer_id,
+    kind: "reminder_failed",
+    actor: "dunning",
+    data: { outboxId: row.id, channel: row.channel, step: stepName, error, attempts: row.attempts, taskId: task.id, ...options.data },
   });
+  return { taskId: task.id };
 }
 
 /** Nothing left to send: paid documents' events are closed, paused ones released for a later run. */

@@ -7,7 +7,7 @@
 import { Cron } from "croner";
 import { sql } from "kysely";
 import { z } from "zod";
-import { isHalfYear, parseRatePercent } from "../domain/penalties.js";
+import { formatRate, isHalfYear, parseRatePercent } from "../domain/penalties.js";
 import { AppError, invalid, type Problem } from "../errors.js";
 import type { Db } from "../store/connect.js";
 import { type Actor, requirePermission } from "./actor.js";
@@ -110,6 +110,17 @@ const rates = z.union([z.string(), z.record(z.string(), z.union([z.string(), z.n
   }
   return out;
 });
+/** A percentage such as "15.00" or "15,5" → "15.50" (two decimals, above 0, at most 100). */
+const percent = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    const bp = parseRatePercent(v);
+    if (bp > 0) return formatRate(bp);
+    ctx.addIssue({ code: "custom", message: "must be above 0 %" });
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+  }
+  return z.NEVER;
+});
 const bool = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
   .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
@@ -136,6 +147,10 @@ export const SETTINGS = {
   "webhook.url": { schema: httpUrl, help: "URL receiving webhook-channel steps (POST JSON)" },
   "webhook.secret": { schema: z.string().min(16, "at least 16 characters"), help: "HMAC-SHA256 key of webhook signatures", secret: true },
   "penalties.rates": { schema: rates, help: 'extra late-payment rates per half-year, e.g. {"2026-H2":"12.15"}', default: {} },
+  "penalties.contractual_rate": {
+    schema: percent,
+    help: "late-payment rate set by your terms of sale, in percent (e.g. 15.00), instead of the ECB rate + 10 points; never below 3 × the legal interest rate (applied per half-year); a customer's own rate overrides it",
+  },
   "portal.secret": { schema: z.string().min(32, "at least 32 characters"), help: "key signing payment links", secret: true },
 } as const satisfies Record<string, { schema: z.ZodType; help: string; default?: unknown; secret?: boolean }>;
 

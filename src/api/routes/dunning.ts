@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { toDecimalString } from "../../domain/money.js";
+import { invalid } from "../../errors.js";
 import {
   decideApproval,
   getMessage,
@@ -20,6 +21,7 @@ import {
   type PolicyView,
   updatePolicy,
 } from "../../services/dunning-policies.js";
+import { recordBounce } from "../../services/record-bounce.js";
 import { runDunning } from "../../services/run-dunning.js";
 import { actorOf } from "../auth.js";
 import { IdParam, IsoDateSchema, MoneyIn, money } from "../schemas.js";
@@ -58,6 +60,9 @@ function presentPolicy(p: PolicyView) {
 }
 
 const presentMessage = (m: MessageView) => m;
+
+/** A bounce quotes at most the original message: 10 MB is plenty. */
+const BOUNCE_LIMIT = 10 * 1024 * 1024;
 
 export async function dunningRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -254,6 +259,34 @@ export async function dunningRoutes(app: FastifyInstance) {
       const dryRun = request.body?.dryRun ?? false;
       const report = await runDunning(store, actorOf(request, dryRun ? "read" : "collect:write"), { asOf: request.body?.asOf, dryRun });
       return report.result;
+    },
+  );
+
+  // Bounces arrive as raw messages: read as bytes (this plugin's scope only), charset decoding is mailparser's job.
+  app.addContentTypeParser(
+    ["message/rfc822", "application/octet-stream"],
+    { parseAs: "buffer", bodyLimit: BOUNCE_LIMIT },
+    (_req, body, done) => done(null, body),
+  );
+  r.post(
+    "/api/dunning/bounces",
+    {
+      bodyLimit: BOUNCE_LIMIT,
+      schema: {
+        tags,
+        summary:
+          "Record a bounce: the raw bounce message (RFC 3464 report or plain-text bounce) as the body, Content-Type message/rfc822; a permanent failure marks the reminder failed and raises a task",
+        consumes: ["message/rfc822", "text/plain", "application/octet-stream"],
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request, "collect:write");
+      const body: unknown = request.body;
+      if (!(Buffer.isBuffer(body) || typeof body === "string"))
+        throw invalid("send the raw bounce message (RFC 822) as the request body, with Content-Type message/rfc822", [
+          { field: "body", message: "raw message expected" },
+        ]);
+      return recordBounce(db, actor, body);
     },
   );
 }
