@@ -635,6 +635,9 @@ const fr = {
   "setting.dunning.timezone": "Fuseau horaire",
   "setting.penalties.rates": "Taux de pénalités complémentaires",
   "setting.penalties.rates.help": 'Par semestre, ex. {"2026-H2": "12.15"} (taux BCE + 10 points).',
+  "setting.penalties.contractual_rate": "Taux contractuel des pénalités (%)",
+  "setting.penalties.contractual_rate.help":
+    "Celui de vos CGV, s'il y en a un (jamais moins de 3 fois le taux légal). Vide : taux BCE + 10 points. Un client peut avoir le sien.",
   "setting.webhook.url": "URL du webhook",
   "setting.webhook.secret": "Secret de signature (HMAC)",
   "team.title": "Équipe",
@@ -1272,6 +1275,9 @@ const en: Record<MsgKey, string> = {
   "setting.dunning.timezone": "Time zone",
   "setting.penalties.rates": "Extra late-payment rates",
   "setting.penalties.rates.help": 'Per half-year, e.g. {"2026-H2": "12.15"} (ECB rate + 10 points).',
+  "setting.penalties.contractual_rate": "Contractual late-payment rate (%)",
+  "setting.penalties.contractual_rate.help":
+    "The one in your terms of sale, if any (never below 3 × the legal rate). Empty: ECB rate + 10 points. A customer may have its own.",
   "setting.webhook.url": "Webhook URL",
   "setting.webhook.secret": "Signing secret (HMAC)",
   "team.title": "Team",

@@ -61,6 +61,7 @@ const SECTIONS: { title: MsgKey; hint: MsgKey; fields: FieldDef[]; testEmail?: b
       { key: "dunning.schedule", mono: true, placeholder: "0 9 * * 1-5" },
       { key: "dunning.timezone", mono: true, placeholder: "Europe/Paris" },
       { key: "penalties.rates", kind: "json", mono: true, placeholder: '{"2026-H2": "12.15"}' },
+      { key: "penalties.contractual_rate", mono: true, placeholder: "15.00" },
     ],
   },
   {
