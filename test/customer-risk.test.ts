@@ -106,4 +106,32 @@ describe.each(BACKENDS)("customer risk in the list and on the customer page on %
     expect(key(byName)[ids.A as number]).toEqual(["10000.00", "10000.00", 1]);
     expect(key(byName)[ids.B as number]).toEqual(["1000.00", "0.00", 1]);
   });
+  it("rebuilds the scores on the next read after any write to the ledger", async () => {
+    const before = await get(`/api/customers/${ids.A}/risk?asOf=${AS_OF}`);
+    expect(before.score as number).toBeGreaterThanOrEqual(RISK_HIGH_SCORE);
+    // A pays its invoice in full on 2026-11-10: nothing overdue, nothing over its limit.
+    const orgId = (
+      await t.store.db
+        .selectFrom("customers")
+        .select("org_id")
+        .where("id", "=", ids.A as number)
+        .executeTakeFirstOrThrow()
+    ).org_id;
+    const doc = await t.store.db.selectFrom("documents").select("id").where("number", "=", "A-1").executeTakeFirstOrThrow();
+    const pay = await t.store.db
+      .insertInto("payments")
+      .values({ org_id: orgId, customer_id: ids.A as number, date: "2026-11-10", amount: 1_000_000 })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await t.store.db
+      .insertInto("allocations")
+      .values({ org_id: orgId, payment_id: pay.id, document_id: doc.id, amount: 1_000_000, date: "2026-11-10" })
+      .execute();
+    const after = await get(`/api/customers/${ids.A}/risk?asOf=${AS_OF}`);
+    expect(after.computedAt).not.toBe(before.computedAt);
+    const report = await reportRisk(t.store.db, owner, { asOf: AS_OF });
+    expect(after.score).toBe(report.customers.find((c) => c.id === ids.A)?.score ?? 0);
+    expect(after.score as number).toBeLessThan(RISK_HIGH_SCORE);
+    expect(await listIds(`risk=high&asOf=${AS_OF}`)).not.toContain(ids.A);
+  });
 });

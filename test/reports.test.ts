@@ -353,6 +353,27 @@ describe.each(BACKENDS)("reports through the database on %s", (backend) => {
       expect(r.receivedByMonth.at(-1)).toEqual({ month: "2025-10", received: "100.00" });
     });
 
+    it("keeps the delay profiles between forecasts only until the ledger changes", async () => {
+      const orgId = (await makeOrg(t.store, "profiles")).org.id;
+      const l = ledger(t.store, orgId);
+      const c = await l.customer("P1");
+      // Paid 10 days late; then an open 1 000 € due 10/11 → expected 20/11 (week 3 of 6/11).
+      const p1 = await l.invoice(c.id, "P-1", 1_000, "2025-06-01", "2025-07-01");
+      await l.payment(c.id, "2025-07-11", 1_000, [[p1, 1_000]]);
+      await l.invoice(c.id, "O-1", 1_000, "2025-10-11", "2025-11-10");
+      const weeks = async () =>
+        forecastToJson(await reportForecast(t.store.db, cliActor(orgId), { asOf: "2025-10-31", weeks: 4, pastWeeks: 0 })).weeks.map(
+          (w) => w.expected,
+        );
+      expect(await weeks()).toEqual(["0.00", "0.00", "1000.00", "0.00"]);
+      expect(await weeks()).toEqual(["0.00", "0.00", "1000.00", "0.00"]); // from the snapshot
+      // A second invoice paid 30 days late: equal amounts, shift (10 + 30) / 2 = 20, spread 10
+      // → 20/11 to 10/12 (21 days): week 3 (15–21/11) 2 days, week 4 (22–28/11) 7 days.
+      const p2 = await l.invoice(c.id, "P-2", 1_000, "2025-08-01", "2025-08-31");
+      await l.payment(c.id, "2025-09-30", 1_000, [[p2, 1_000]]);
+      expect(await weeks()).toEqual(["0.00", "0.00", "95.24", "333.33"]);
+    });
+
     it("computes the delay profile in SQL exactly as the domain does", async () => {
       const samples: Array<[number, number, number]> = [
         [2, -3, 9],

@@ -10,6 +10,7 @@ import { audit } from "./audit.js";
 import { decodeCursor, encodeCursor, type Page } from "./pagination.js";
 import { inReport } from "./report-common.js";
 import { freshRiskSnapshot } from "./risk-snapshot.js";
+import { hasSnapshot } from "./snapshots.js";
 
 export const CUSTOMER_SORTS = ["name", "ref", "outstanding", "overdue", "risk"] as const;
 export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
@@ -113,10 +114,7 @@ export async function listCustomers(
   // Risk scores come from the snapshot (risk-snapshot.ts): made fresh when the list is
   // filtered or sorted by risk, shown as they are otherwise when made for this date.
   const wantsRisk = query.risk !== undefined || sort === "risk";
-  const snapshot = wantsRisk
-    ? await freshRiskSnapshot(db, actor, asOf)
-    : (await sql<{ as_of: string }>`select as_of from risk_snapshots where org_id = ${actor.orgId} and as_of = ${asOf}::date`.execute(db))
-        .rows[0];
+  const snapshot = wantsRisk ? await freshRiskSnapshot(db, actor, asOf) : await hasSnapshot(db, actor.orgId, "risk", asOf);
   const allAtOnce = sort === "outstanding" || sort === "overdue" || query.overdue === true;
   return inReport(db, async (trx) => {
     let q = trx.selectFrom(customersWithBalances(trx, actor.orgId, asOf, allAtOnce, Boolean(snapshot)).as("t")).selectAll();

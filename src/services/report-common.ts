@@ -70,9 +70,15 @@ export function resolveWindow(input: WindowInput): ReportWindow {
  * the same snapshot. JIT compilation is turned off for it: report queries are short and
  * their cost estimates (correlated subqueries that almost never run) would otherwise make
  * PostgreSQL spend more time compiling than executing. The settings are LOCAL: they end
- * with the transaction.
+ * with the transaction (the caller's, when `db` is already one).
  */
 export async function inReport<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  // Inside a caller's transaction (a snapshot being rebuilt from a report), run in it.
+  if (db.isTransaction) {
+    const trx = db as Transaction<Database>;
+    await reportSettings(trx);
+    return fn(trx);
+  }
   await ensureStatistics(db);
   return db
     .transaction()

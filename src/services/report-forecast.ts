@@ -5,7 +5,8 @@
  *
  * Each customer's delay profile comes from its documents paid during the 365 days ending
  * at the as-of date (domain/behaviour.ts `delayProfile`; the whole organisation's profile
- * for a customer without any). The database groups the open documents by expected window
+ * for a customer without any), kept between requests until the ledger changes
+ * (`delayProfiles`). The database groups the open documents by expected window
  * (due date shifted by the profile). The past forecast uses the same profiles (what is
  * measured is how well invoices are placed, knowing how customers pay) and the documents
  * open at its date.
@@ -18,6 +19,7 @@ import { delayProfileColumns, openDocumentsAt, paidDocumentsIn } from "../store/
 import { type Actor, requirePermission } from "./actor.js";
 import { BEHAVIOUR_YEAR_DAYS } from "./report-behaviour.js";
 import { checkPositiveInteger, dateList, inReport, money, resolveAsOf } from "./report-common.js";
+import { freshSnapshot } from "./snapshots.js";
 
 export interface ForecastInput {
   asOf?: string;
@@ -44,17 +46,48 @@ export interface ForecastReport extends ForecastResult {
 }
 
 /**
- * Open documents at each eve, grouped by expected window, as `ForecastGroup`s per eve. One
- * branch per eve (a UNION ALL rather than a join on a list of dates) so that each is
- * planned with its own date and reads the right index.
+ * Every customer's delay profile at `asOf` (documents paid during the 365 days ending then;
+ * the organisation's for a customer without any), kept as a snapshot (snapshots.ts) until
+ * the ledger changes: the forecast is on the dashboard, and a year of paid invoices is most
+ * of what it would read. One row per customer in `customer_delay_profiles`, with whether
+ * its receivables are doubtful, so that the forecast joins one table.
  */
-export async function forecastGroups(
-  db: Db,
-  orgId: number,
-  asOf: IsoDate,
-  eves: readonly IsoDate[],
-): Promise<Map<IsoDate, ForecastGroup[]>> {
+export async function delayProfiles(db: Db, orgId: number, asOf: IsoDate): Promise<void> {
   const profileFrom = addDays(asOf, -(BEHAVIOUR_YEAR_DAYS - 1));
+  await freshSnapshot(db, orgId, "delay_profile", asOf, async (trx) => {
+    await sql`delete from customer_delay_profiles where org_id = ${orgId}`.execute(trx);
+    // Sums in integers per customer (and for the organisation, of those sums), each
+    // converted once to float8 (delayProfileColumns).
+    await sql`
+      with prof as materialized (
+        select p.customer_id, sum(p.paid)::bigint as w, sum(p.paid * (p.paid_date - p.due_date))::bigint as l,
+               sum(p.paid * (p.paid_date - p.due_date) * (p.paid_date - p.due_date))::bigint as l2
+        from ${paidDocumentsIn(orgId, profileFrom, asOf)} p group by p.customer_id
+      ),
+      org as materialized (select sum(w)::float8 as w, sum(l)::float8 as l, sum(l2)::float8 as l2 from prof)
+      insert into customer_delay_profiles (org_id, customer_id, shift, spread, doubtful)
+      select ${orgId}, x.customer_id, x.shift, x.spread, x.doubtful
+      from (
+        select c.id as customer_id, c.status = 'defaulted' as doubtful,
+               ${delayProfileColumns(
+                 sql`case when p.w > 0 then p.w::float8 else org.w end`,
+                 sql`case when p.w > 0 then p.l::float8 else org.l end`,
+                 sql`case when p.w > 0 then p.l2::float8 else org.l2 end`,
+               )}
+        from customers c left join prof p on p.customer_id = c.id cross join org
+        where c.org_id = ${orgId}
+      ) x`.execute(trx);
+    return {};
+  });
+}
+
+/**
+ * Open documents at each eve, grouped by expected window (due date shifted by the
+ * customer's profile, or the organisation's), as `ForecastGroup`s per eve. One branch per
+ * eve (a UNION ALL rather than a join on a list of dates) so that each is planned with its
+ * own date and reads the right index.
+ */
+export async function forecastGroups(db: Db, orgId: number, eves: readonly IsoDate[]): Promise<Map<IsoDate, ForecastGroup[]>> {
   const open = sql.join(
     eves.map(
       (e) => sql`select ${e}::date as eve, x.customer_id, x.due_date, x.disputed, x.outstanding from ${openDocumentsAt(orgId, e)} x`,
@@ -62,25 +95,7 @@ export async function forecastGroups(
     sql` union all `,
   );
   const r = await sql<{ eve: string; win_from: string; win_to: string; disputed: boolean; doubtful: boolean; amount: number }>`
-    with prof as materialized (
-      select p.customer_id, sum(p.paid)::bigint as w, sum(p.paid * (p.paid_date - p.due_date))::bigint as l,
-             sum(p.paid * (p.paid_date - p.due_date) * (p.paid_date - p.due_date))::bigint as l2
-      from ${paidDocumentsIn(orgId, profileFrom, asOf)} p group by p.customer_id
-    ),
-    org as materialized (select sum(w)::float8 as w, sum(l)::float8 as l, sum(l2)::float8 as l2 from prof),
-    shape as (
-      select x.customer_id, x.doubtful, ${delayProfileColumns(sql`x.w`, sql`x.l`, sql`x.l2`)}
-      from (
-        select c.id as customer_id, c.status = 'defaulted' as doubtful,
-               case when p.w > 0 then p.w::float8 else org.w end as w,
-               case when p.w > 0 then p.l::float8 else org.l end as l,
-               case when p.w > 0 then p.l2::float8 else org.l2 end as l2
-        from customers c left join prof p on p.customer_id = c.id cross join org
-        where c.org_id = ${orgId}
-        offset 0
-      ) x
-      offset 0
-    ),
+    with shape as (select customer_id, doubtful, shift, spread from customer_delay_profiles where org_id = ${orgId}),
     o as (${open})
     select o.eve, o.due_date + s.shift - s.spread as win_from, o.due_date + s.shift + s.spread as win_to,
            o.disputed, s.doubtful, sum(o.outstanding)::bigint as amount
@@ -105,8 +120,9 @@ export async function reportForecast(db: Db, actor: Actor, input: ForecastInput 
   const eve = addDays(asOf, -7 * pastWeeks);
   const past = weekPeriods(eve, pastWeeks);
 
+  await delayProfiles(db, orgId, asOf);
   const data = await inReport(db, async (trx) => {
-    const groups = await forecastGroups(trx, orgId, asOf, pastWeeks > 0 ? [asOf, eve] : [asOf]);
+    const groups = await forecastGroups(trx, orgId, pastWeeks > 0 ? [asOf, eve] : [asOf]);
     const receipts = await sql<{ weeks: Array<[number, number]> | null; months: Array<[string, number]> | null }>`
       select
         (select json_agg(json_build_array(k.i, (select coalesce(sum(p.amount), 0) from payments p

@@ -4,9 +4,7 @@
  * scoring the whole organisation on each request: a score needs every customer (its share
  * of the organisation's receivables, the same figures 30 days earlier).
  *
- * The snapshot is made for one as-of date and trusted for `RISK_SNAPSHOT_TTL_SECONDS`; a
- * request for another date, or after that, recomputes it first. Concurrent requests
- * recompute once: the second waits on the lock, then finds the snapshot fresh.
+ * The snapshot (snapshots.ts) is made for one as-of date and kept until the ledger changes.
  */
 import { sql } from "kysely";
 import type { IsoDate } from "../domain/dates.js";
@@ -15,40 +13,19 @@ import { notFound } from "../errors.js";
 import type { Db } from "../store/connect.js";
 import { type Actor, requirePermission } from "./actor.js";
 import { reportRisk } from "./report-risk.js";
-
-/** How long a snapshot is trusted: payments and reminders change scores during the day. */
-export const RISK_SNAPSHOT_TTL_SECONDS = 600;
+import { freshSnapshot } from "./snapshots.js";
 
 export interface RiskSnapshot {
   asOf: IsoDate;
   computedAt: Date;
 }
 
-interface SnapshotRow {
-  as_of: string;
-  computed_at: Date;
-  fresh: boolean;
-}
-
-async function currentSnapshot(db: Db, orgId: number): Promise<SnapshotRow | undefined> {
-  const r = await sql<SnapshotRow>`
-    select as_of, computed_at, computed_at > now() - make_interval(secs => ${RISK_SNAPSHOT_TTL_SECONDS}) as fresh
-    from risk_snapshots where org_id = ${orgId}`.execute(db);
-  return r.rows[0];
-}
-
-/** The snapshot for `asOf`, recomputed when missing, stale or made for another date. */
+/** The risk scores of every customer at `asOf` in `customer_risk`, rebuilt when missing. */
 export async function freshRiskSnapshot(db: Db, actor: Actor, asOf: IsoDate): Promise<RiskSnapshot> {
   requirePermission(actor, "read");
   const orgId = actor.orgId;
-  const now = await currentSnapshot(db, orgId);
-  if (now?.fresh && now.as_of === asOf) return { asOf, computedAt: now.computed_at };
-  const report = await reportRisk(db, actor, { asOf });
-  return db.transaction().execute(async (trx) => {
-    // One writer per organisation; a writer that waited here finds the work done.
-    await sql`select pg_advisory_xact_lock(hashtext('relance.risk_snapshot'), ${orgId}::int)`.execute(trx);
-    const again = await currentSnapshot(trx, orgId);
-    if (again?.fresh && again.as_of === asOf) return { asOf, computedAt: again.computed_at };
+  const snap = await freshSnapshot(db, orgId, "risk", asOf, async (trx) => {
+    const report = await reportRisk(trx, actor, { asOf });
     const rows = report.customers.map((c) => ({
       id: c.id,
       score: c.score,
@@ -62,13 +39,9 @@ export async function freshRiskSnapshot(db: Db, actor: Actor, asOf: IsoDate): Pr
       select ${orgId}, x.id, x.score, x.previous_score, x.rose, x.factors
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id bigint, score smallint, previous_score smallint, rose boolean, factors jsonb)
       join customers c on c.org_id = ${orgId} and c.id = x.id`.execute(trx);
-    const saved = await sql<{ computed_at: Date }>`
-      insert into risk_snapshots (org_id, as_of, computed_at, customer_count)
-      values (${orgId}, ${asOf}::date, now(), ${rows.length})
-      on conflict (org_id) do update set as_of = excluded.as_of, computed_at = excluded.computed_at, customer_count = excluded.customer_count
-      returning computed_at`.execute(trx);
-    return { asOf, computedAt: saved.rows[0]?.computed_at ?? new Date() };
+    return { customers: rows.length };
   });
+  return { asOf: snap.asOf, computedAt: snap.computedAt };
 }
 
 export interface CustomerRiskScore {
