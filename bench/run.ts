@@ -305,6 +305,16 @@ async function main() {
           }
         },
       },
+      {
+        // The delay profiles are a snapshot kept until the ledger changes (services/snapshots.ts):
+        // the row above reads it, this one pays for rebuilding it, as the first forecast after a write does.
+        figure: "forecast, profiles rebuilt (first after a write)",
+        service: async () => {
+          await sql`delete from snapshots where org_id = ${org}`.execute(store.db);
+          return reportForecast(store.db, actor, { asOf: AS_OF });
+        },
+        baseline: () => baselineQuery(store, forecastBaseline(org)),
+      },
       { figure: "trend (24 months)", service: () => reportTrend(store.db, actor, { asOf: AS_OF }) },
       { figure: "risk (all customers, 2 dates)", service: () => reportRisk(store.db, actor, { asOf: AS_OF, limit: 20 }) },
       { figure: "behaviour (all customers)", service: () => reportBehaviour(store.db, actor, { asOf: AS_OF, limit: 20 }) },

@@ -205,6 +205,7 @@ const ROUTES: RouteCase[] = [
   { method: "POST", path: "/api/dunning/bounces", access: "collect:write" },
   // Settings.
   { method: "GET", path: "/api/settings", access: "read" },
+  { method: "GET", path: "/api/settings/logo", access: "read" },
   { method: "PATCH", path: "/api/settings", access: "admin", body: () => ({ "company.name": "Alpha SAS" }) },
   { method: "POST", path: "/api/settings/test-email", access: "admin", body: () => ({ to: "test@alpha.example" }) },
 ];

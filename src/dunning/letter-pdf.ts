@@ -7,9 +7,10 @@
  * invoices where the template puts `{{ invoice_table }}`, totals and penalties, payment
  * details, page numbers.
  */
-import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
+import { PDFDocument, type PDFFont, type PDFImage, type PDFPage, rgb, StandardFonts } from "pdf-lib";
 import { formatMoney } from "../domain/money.js";
 import { formatRf } from "../domain/rf-reference.js";
+import { logoImage } from "../services/settings.js";
 import { type DocLine, INVOICE_TABLE_MARKER, type MessageData } from "./context.js";
 import { formatLongDate, formatShortDate } from "./format.js";
 
@@ -175,9 +176,27 @@ function labels(lang: "fr" | "en") {
       };
 }
 
-function header(w: Writer, data: MessageData) {
+/** The company's logo (setting company.logo), embedded once per document. */
+async function embedLogo(pdf: PDFDocument, data: MessageData): Promise<PDFImage | null> {
+  const image = logoImage(data.settings["company.logo"]);
+  if (!image) return null;
+  try {
+    return image.type === "image/png" ? await pdf.embedPng(image.bytes) : await pdf.embedJpg(image.bytes);
+  } catch {
+    return null; // an image pdf-lib cannot read (e.g. interlaced PNG): the letter goes without it
+  }
+}
+
+function header(w: Writer, data: MessageData, logo: PDFImage | null) {
   const s = data.settings;
   const L = labels(data.lang);
+  if (logo) {
+    // At most 48 pt high and 160 pt wide, top left, above the company's name.
+    const scale = Math.min(48 / logo.height, 160 / logo.width, 1);
+    const h = logo.height * scale;
+    w.cur.page.drawImage(logo, { x: MARGIN, y: w.cur.y - h + 10, width: logo.width * scale, height: h });
+    w.cur.y -= h + 6;
+  }
   w.text(data.companyName, MARGIN, 13, { bold: true });
   w.cur.y -= 15;
   const idLines = [
@@ -315,7 +334,7 @@ async function start(title: string) {
 export async function renderLetterPdf(data: MessageData, rendered: { subject: string; body: string }): Promise<Uint8Array> {
   const { pdf, w, font } = await start(rendered.subject);
   const L = labels(data.lang);
-  header(w, data);
+  header(w, data, await embedLogo(pdf, data));
   w.paragraph(`${L.subject} : ${rendered.subject}`, 10.5, { bold: true });
   w.cur.y -= 8;
   const open = data.documents.filter((d) => d.outstanding > 0);
@@ -341,7 +360,7 @@ export async function renderLetterPdf(data: MessageData, rendered: { subject: st
 export async function renderStatementPdf(data: MessageData): Promise<Uint8Array> {
   const L = labels(data.lang);
   const { pdf, w, font } = await start(L.statement);
-  header(w, data);
+  header(w, data, await embedLogo(pdf, data));
   w.paragraph(L.statementAt(formatLongDate(data.asOf, data.lang)), 11, { bold: true });
   w.cur.y -= 8;
   const items = data.openItems;

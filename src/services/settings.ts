@@ -121,6 +121,39 @@ const percent = z.union([z.string(), z.number()]).transform((v, ctx) => {
   }
   return z.NEVER;
 });
+/** Largest logo accepted: it travels in every letter. */
+export const LOGO_MAX_BYTES = 256 * 1024;
+const LOGO_URL = /^data:(image\/png|image\/jpeg);base64,([A-Za-z0-9+/=\s]+)$/;
+
+/** The image of a `company.logo` data URL, or null. PNG and JPEG only: an SVG can carry scripts. */
+export function logoImage(value: string | undefined): { type: "image/png" | "image/jpeg"; bytes: Buffer } | null {
+  const m = value ? LOGO_URL.exec(value) : null;
+  if (!m) return null;
+  const bytes = Buffer.from(m[2] as string, "base64");
+  const png = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  const jpeg = bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]));
+  if (m[1] === "image/png" ? !png : !jpeg) return null;
+  return { type: m[1] as "image/png" | "image/jpeg", bytes };
+}
+
+const logo = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const image = logoImage(s);
+    if (!image) {
+      ctx.addIssue({ code: "custom", message: "a PNG or JPEG image, as data:image/png;base64,… (the file's content matching its type)" });
+      return z.NEVER;
+    }
+    if (image.bytes.length > LOGO_MAX_BYTES) {
+      ctx.addIssue({
+        code: "custom",
+        message: `at most ${LOGO_MAX_BYTES / 1024} KB (this one: ${Math.ceil(image.bytes.length / 1024)} KB)`,
+      });
+      return z.NEVER;
+    }
+    return `data:${image.type};base64,${image.bytes.toString("base64")}`;
+  });
 const bool = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
   .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
@@ -132,6 +165,7 @@ export const SETTINGS = {
   "company.vat_number": { schema: z.string().trim().max(20), help: "intra-community VAT number" },
   "company.phone": { schema: z.string().trim().max(40), help: "phone shown in signatures" },
   "company.email": { schema: email, help: "accounts receivable contact address" },
+  "company.logo": { schema: logo, help: "logo on letters and in the app: PNG or JPEG, at most 256 KB (CLI: a file path)" },
   "bank.iban": { schema: iban, help: "IBAN for transfers" },
   "bank.bic": { schema: bic, help: "BIC of the bank" },
   "bank.beneficiary": { schema: z.string().trim().min(1).max(140), help: "account holder" },

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ROLES } from "../../services/actor.js";
 import { createApiKey, login, logout, SESSION_COOKIE } from "../../services/auth.js";
+import { readSettings } from "../../services/settings.js";
 import { actorOf } from "../auth.js";
 
 const RoleSchema = z.enum(ROLES as [string, ...string[]]).transform((r) => r as (typeof ROLES)[number]);
@@ -51,7 +52,8 @@ export async function authRoutes(app: FastifyInstance) {
             .where("id", "=", actor.userId)
             .executeTakeFirst()
         : null;
-      return { user: user ?? null, org, role: actor.role, via: actor.apiKeyId ? "api_key" : "session" };
+      const hasLogo = Boolean((await readSettings(app.store.db, actor.orgId))["company.logo"]);
+      return { user: user ?? null, org: { ...org, hasLogo }, role: actor.role, via: actor.apiKeyId ? "api_key" : "session" };
     },
   );
   r.post(

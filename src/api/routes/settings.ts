@@ -2,7 +2,8 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { sendTestEmail } from "../../dunning/test-email.js";
-import { getSettings, settingsHelp, updateSettings } from "../../services/settings.js";
+import { notFound } from "../../errors.js";
+import { getSettings, logoImage, readSettings, settingsHelp, updateSettings } from "../../services/settings.js";
 import { actorOf } from "../auth.js";
 
 export async function settingsRoutes(app: FastifyInstance) {
@@ -13,6 +14,17 @@ export async function settingsRoutes(app: FastifyInstance) {
     settings: await getSettings(db, actorOf(request)),
     keys: settingsHelp(),
   }));
+
+  r.get(
+    "/api/settings/logo",
+    { schema: { tags: ["settings"], summary: "The organisation's logo (PNG or JPEG), 404 when none is set" } },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const image = logoImage((await readSettings(db, actor.orgId))["company.logo"]);
+      if (!image) throw notFound("logo");
+      return reply.header("content-type", image.type).header("cache-control", "private, max-age=300").send(image.bytes);
+    },
+  );
 
   r.patch(
     "/api/settings",

@@ -39,9 +39,13 @@ export function Shell({ children }: { children: ReactNode }) {
       </a>
       <aside className="sidebar">
         <div className="brand">
-          <span className="brand-mark" aria-hidden="true">
-            R
-          </span>
+          {me?.org.hasLogo ? (
+            <img className="brand-logo" src="/api/settings/logo" alt="" />
+          ) : (
+            <span className="brand-mark" aria-hidden="true">
+              R
+            </span>
+          )}
           <div className="brand-text">
             <span className="brand-name">Relance</span>
             <span className="brand-org" title={me?.org.name}>

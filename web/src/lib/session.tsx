@@ -15,7 +15,7 @@ const PERMISSIONS: Record<Permission, Role[]> = {
 
 export interface Me {
   user: { id: number; email: string; name: string; language: string } | null;
-  org: { id: number; slug: string; name: string };
+  org: { id: number; slug: string; name: string; hasLogo?: boolean };
   role: Role;
 }
 

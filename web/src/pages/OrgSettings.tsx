@@ -7,7 +7,7 @@ import { useSession } from "../lib/session";
 import { useApi } from "../lib/useApi";
 
 type Values = Record<string, unknown>;
-type Kind = "text" | "textarea" | "email" | "bool" | "secret" | "json";
+type Kind = "text" | "textarea" | "email" | "bool" | "secret" | "json" | "image";
 
 interface FieldDef {
   key: string;
@@ -28,6 +28,7 @@ const SECTIONS: { title: MsgKey; hint: MsgKey; fields: FieldDef[]; testEmail?: b
       { key: "company.vat_number", mono: true, placeholder: "FR12345678901" },
       { key: "company.phone" },
       { key: "company.email", kind: "email" },
+      { key: "company.logo", kind: "image", full: true },
       { key: "company.address", kind: "textarea", full: true },
     ],
   },
@@ -201,7 +202,14 @@ function SettingsSection({
             return (
               <div key={fd.key} className={fd.full || fd.kind === "textarea" ? "full" : undefined}>
                 <Field label={label(fd.key)} htmlFor={id} hint={help || undefined} error={errorOf(fd.key)}>
-                  {fd.kind === "textarea" ? (
+                  {fd.kind === "image" ? (
+                    <LogoInput
+                      id={id}
+                      value={String(v ?? "")}
+                      disabled={readOnly}
+                      onChange={(url) => setForm({ ...form, [fd.key]: url })}
+                    />
+                  ) : fd.kind === "textarea" ? (
                     <textarea
                       id={id}
                       disabled={readOnly}
@@ -266,5 +274,32 @@ function SettingsSection({
         </div>
       </form>
     </Card>
+  );
+}
+
+/** A PNG or JPEG chosen from disk, kept as a data: URL until saved (the server checks type and size). */
+function LogoInput({ id, value, disabled, onChange }: { id: string; value: string; disabled: boolean; onChange(url: string): void }) {
+  const { t } = useI18n();
+  const [error, setError] = useState<string | null>(null);
+  const pick = (file: File | undefined) => {
+    setError(null);
+    if (!file) return;
+    if (!["image/png", "image/jpeg"].includes(file.type)) return setError(t("settings.logo.type"));
+    if (file.size > 256 * 1024) return setError(t("settings.logo.size"));
+    const reader = new FileReader();
+    reader.onload = () => onChange(String(reader.result));
+    reader.readAsDataURL(file);
+  };
+  return (
+    <div className="logo-field">
+      {value ? <img className="logo-preview" src={value} alt={t("settings.logo.preview")} /> : null}
+      <input id={id} type="file" accept="image/png,image/jpeg" disabled={disabled} onChange={(e) => pick(e.target.files?.[0])} />
+      {value && !disabled ? (
+        <Button variant="ghost" onClick={() => onChange("")}>
+          {t("settings.logo.remove")}
+        </Button>
+      ) : null}
+      {error ? <span className="field-error">{error}</span> : null}
+    </div>
   );
 }
