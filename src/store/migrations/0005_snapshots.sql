@@ -6,9 +6,12 @@
 --                  that the cash forecast does not re-read a year of paid invoices.
 -- A snapshot is made for one as-of date. Any write to a table they are computed from
 -- deletes the organisation's snapshots (statement triggers below); the next read rebuilds.
+-- The three tables are a cache: unlogged (no WAL to write on each rebuild; emptied together
+-- after a crash, which only means a rebuild) and without foreign keys to check on each row
+-- (a row of a deleted customer joins nothing and goes with the next rebuild).
 
-create table snapshots (
-  org_id bigint not null references orgs (id) on delete cascade,
+create unlogged table snapshots (
+  org_id bigint not null,
   kind text not null check (kind in ('risk', 'delay_profile')),
   as_of date not null,
   computed_at timestamptz not null default now(),
@@ -17,28 +20,26 @@ create table snapshots (
   primary key (org_id, kind)
 );
 
-create table customer_risk (
+create unlogged table customer_risk (
   org_id bigint not null,
   customer_id bigint not null,
   score smallint not null check (score between 0 and 100),
   previous_score smallint not null check (previous_score between 0 and 100),
   rose boolean not null,
   factors jsonb not null,
-  primary key (org_id, customer_id),
-  foreign key (org_id, customer_id) references customers (org_id, id) on delete cascade
+  primary key (org_id, customer_id)
 );
 create index customer_risk_score on customer_risk (org_id, score desc);
 
 -- Every customer: its own profile, or the organisation's when it paid nothing in the
 -- profile's year; doubtful = its receivables are not expected (status defaulted).
-create table customer_delay_profiles (
+create unlogged table customer_delay_profiles (
   org_id bigint not null,
   customer_id bigint not null,
   shift integer not null,
   spread integer not null check (spread >= 0),
   doubtful boolean not null,
-  primary key (org_id, customer_id),
-  foreign key (org_id, customer_id) references customers (org_id, id) on delete cascade
+  primary key (org_id, customer_id)
 );
 
 create function snapshots_invalidate() returns trigger language plpgsql as $$
