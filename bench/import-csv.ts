@@ -108,20 +108,24 @@ function runChild(
 
 /**
  * The same rows moved from the bare table into the real schema (customers, documents with
- * every index and trigger, the paid part as payments + allocations) by set-based SQL: the
- * floor any importer pays for this schema.
+ * every index and foreign key, the paid part as payments + allocations) by set-based SQL,
+ * the movement totals written with the rows (relance.ledger_prefilled, 0008_import_speed.sql)
+ * as the import does: the floor any importer pays for this schema.
  */
 const SCHEMA_FLOOR = (org: number) => `
   analyze bare_invoices;
   insert into customers (org_id, ref, name) select distinct on (customer_ref) ${org}, customer_ref, customer_name from bare_invoices order by customer_ref;
-  insert into documents (org_id, kind, number, customer_id, issue_date, due_date, total, source)
-    select ${org}, 'invoice', b.invoice_number, c.id, b.issue_date, b.due_date, (b.amount_total * 100)::bigint, 'bench'
-    from bare_invoices b join customers c on c.org_id = ${org} and c.ref = b.customer_ref;
+  insert into documents (org_id, kind, number, customer_id, issue_date, due_date, total, source, paid, paid_last, settled_first, settled_last)
+    select ${org}, 'invoice', b.invoice_number, c.id, b.issue_date, b.due_date, (b.amount_total * 100)::bigint, 'bench',
+      coalesce((b.amount_paid * 100)::bigint, 0), p.day, p.day, p.day
+    from bare_invoices b join customers c on c.org_id = ${org} and c.ref = b.customer_ref
+    cross join lateral (select case when b.amount_paid > 0 then b.due_date end as day) p;
   analyze customers, documents;
-  insert into payments (org_id, customer_id, date, amount, bank_tx_id, source)
-    select ${org}, c.id, b.due_date, (b.amount_paid * 100)::bigint, 'floor:' || b.invoice_number, 'bench'
+  insert into payments (org_id, customer_id, date, amount, bank_tx_id, source, allocated, allocated_first, allocated_last)
+    select ${org}, c.id, b.due_date, (b.amount_paid * 100)::bigint, 'floor:' || b.invoice_number, 'bench', (b.amount_paid * 100)::bigint, b.due_date, b.due_date
     from bare_invoices b join customers c on c.org_id = ${org} and c.ref = b.customer_ref where b.amount_paid > 0;
   analyze customers, documents, payments;
+  select set_config('relance.ledger_prefilled', 'on', true);
   insert into allocations (org_id, payment_id, document_id, amount, date)
     select ${org}, p.id, d.id, p.amount, p.date from payments p join documents d on d.org_id = ${org} and d.number = substr(p.bank_tx_id, 7)
     where p.org_id = ${org};`;

@@ -1,4 +1,5 @@
 import ExcelJS from "exceljs";
+import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Actor, cliActor } from "../src/services/actor.js";
 import { ImportRejected, importFile } from "../src/services/import-file.js";
@@ -86,6 +87,59 @@ describe.each(BACKENDS)("import of CSV/XLSX files on %s", (backend) => {
     const batches = await t.store.db.selectFrom("import_batches").selectAll().where("org_id", "=", orgId).execute();
     expect(batches).toHaveLength(1);
     expect(batches[0]).toMatchObject({ kind: "invoices", format: "csv", file_name: "factures.csv", inserted: 3 });
+  });
+
+  it("writes the movement totals of the documents and payments it creates equal to their movements; the database refuses totals that are not", async () => {
+    await setup();
+    const csv =
+      "invoice_number;customer_ref;issue_date;amount_total;amount_paid;payment_date\n" +
+      "P-1;C1;2024-01-10;100,00;40,00;2024-01-20\n" + // paid after issue: dated as the file says
+      "P-2;C1;2024-01-10;100,00;100,00;2024-01-05\n" + // "paid" before its issue date: dated the issue date
+      "P-3;C2;2024-01-12;50,00;50,00;\n" + // no date: the import date
+      "P-4;C2;2024-01-12;70,00;;\n";
+    const s = await importFile(t.store, owner, { kind: "invoices", bytes: utf8(csv), filename: "paid.csv", today: "2024-03-01" });
+    expect(s).toMatchObject({ inserted: 4, errors: [] });
+    expect(s.details.allocations.inserted).toBe(3);
+    const docs = await sql<{ number: string; paid: number; paid_last: string | null; settled_first: string | null; open_balance: number }>`
+      select number, paid, paid_last, settled_first, open_balance from documents where org_id = ${orgId} order by number`.execute(
+      t.store.db,
+    );
+    expect(docs.rows).toEqual([
+      { number: "P-1", paid: 4000, paid_last: "2024-01-20", settled_first: "2024-01-20", open_balance: 6000 },
+      { number: "P-2", paid: 10000, paid_last: "2024-01-10", settled_first: "2024-01-10", open_balance: 0 },
+      { number: "P-3", paid: 5000, paid_last: "2024-03-01", settled_first: "2024-03-01", open_balance: 0 },
+      { number: "P-4", paid: 0, paid_last: null, settled_first: null, open_balance: 7000 },
+    ]);
+    // The totals equal a recomputation from the movements (what the allocation trigger keeps).
+    const bad = await sql<{ n: number }>`
+      select (select count(*) from documents d
+        left join lateral (select coalesce(sum(amount), 0) s, min(date) mn, max(date) mx from allocations a where a.org_id = d.org_id and a.document_id = d.id) a on true
+        where d.org_id = ${orgId} and (d.paid <> a.s or d.paid_last is distinct from a.mx or d.settled_first is distinct from a.mn or d.settled_last is distinct from a.mx))
+      + (select count(*) from payments p
+        left join lateral (select coalesce(sum(amount), 0) s, min(date) mn, max(date) mx from allocations a where a.org_id = p.org_id and a.payment_id = p.id) a on true
+        where p.org_id = ${orgId} and (p.allocated <> a.s or p.allocated_first is distinct from a.mn or p.allocated_last is distinct from a.mx))
+      as n`.execute(t.store.db);
+    expect(Number(bad.rows[0]?.n)).toBe(0);
+    // Allocations inserted under relance.ledger_prefilled onto a document and a payment that
+    // do not carry their totals: the trigger's check fails the statement.
+    const attempt = t.store.db.transaction().execute(async (trx) => {
+      await sql`select set_config('relance.ledger_prefilled', 'on', true)`.execute(trx);
+      const doc = await sql<{
+        id: number;
+        customer_id: number;
+      }>`select id, customer_id from documents where org_id = ${orgId} and number = 'P-4'`.execute(trx);
+      const d = doc.rows[0] as { id: number; customer_id: number };
+      const pay = await sql<{
+        id: number;
+      }>`insert into payments (org_id, customer_id, date, amount) values (${orgId}, ${d.customer_id}, '2024-02-01', 1000) returning id`.execute(
+        trx,
+      );
+      await sql`insert into allocations (org_id, payment_id, document_id, amount, date) values (${orgId}, ${pay.rows[0]?.id}, ${d.id}, 1000, '2024-02-01')`.execute(
+        trx,
+      );
+    });
+    await expect(attempt).rejects.toThrow(/ledger_prefilled/);
+    expect(await documentState(t.store, orgId, "P-4")).toMatchObject({ outstanding: 7000 });
   });
 
   it("imports an English UTF-8 export with credit notes and currencies", async () => {

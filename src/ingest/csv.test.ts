@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseMoney } from "../domain/money.js";
 import { csvRows, decodeText, detectSeparator, readTableBytes } from "./csv.js";
 
 /** Windows-1252 bytes of a string made of Latin-1 characters and the euro sign. */
@@ -260,6 +261,30 @@ describe("CSV reader properties", () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it("reads plain amounts (its fast path) exactly as parseMoney does", async () => {
+    const plain = fc.stringMatching(/^-?\d{1,13}([.,]\d{1,2})?$/);
+    const near = fc.stringMatching(/^[-+(]?\d{0,4}([.,]\d{0,4})?[-)]?$/);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(plain, near), { minLength: 1, maxLength: 20 }), async (amounts) => {
+        const lines = ["numero_facture;client;date_facture;montant_ttc", ...amounts.map((a, i) => `F${i};C;2024-01-01;${a}`)];
+        const out = await readTableBytes("invoices", new TextEncoder().encode(lines.join("\n")));
+        amounts.forEach((a, i) => {
+          let expected: number | string;
+          try {
+            expected = parseMoney(a);
+          } catch {
+            expected = "problem";
+          }
+          const record = out.records.find((r) => r.line === i + 2);
+          const got = record ? record.total : "problem";
+          // A negative amount makes a credit note (stored negative); otherwise the value read.
+          expect(got === "problem" ? got : Object.is(got, -0) ? 0 : got).toBe(expected === "problem" ? "problem" : expected);
+        });
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -526,6 +526,9 @@ function dateOf(cell: Cell | undefined): Parsed<IsoDate> {
   }
 }
 
+/** Sign, up to 13 integer digits, up to two decimals after "." or ",": a safe integer of cents. */
+const PLAIN_AMOUNT = /^(-?)(\d{1,13})(?:[.,](\d{1,2}))?$/;
+
 function moneyOf(cell: Cell | undefined): Parsed<Cents> {
   if (typeof cell === "number") {
     const cents = cell * 100;
@@ -536,6 +539,13 @@ function moneyOf(cell: Cell | undefined): Parsed<Cents> {
     return { ok: true, value: rounded === 0 ? 0 : rounded };
   }
   const s = text(cell);
+  // The common spelling ("1234.56", "-12,5", "300"), read directly: parseMoney's general
+  // rules (groups, signs, currency) cost more than the rest of a row. Same value as parseMoney.
+  const plain = PLAIN_AMOUNT.exec(s);
+  if (plain) {
+    const cents = Number(plain[2]) * 100 + (plain[3] ? Number(plain[3].padEnd(2, "0")) : 0);
+    return { ok: true, value: plain[1] && cents !== 0 ? -cents : cents };
+  }
   try {
     return { ok: true, value: parseMoney(s) };
   } catch (error) {

@@ -9,8 +9,10 @@
  *   was already paid on it…) rolls everything back the same way;
  * - idempotent: every record is compared with what is stored: equal → skipped, changed →
  *   updated in place, absent → inserted. Importing the same file twice changes nothing;
- * - bounded memory for CSV/XLSX: both passes stream the file, the second one writes in
- *   batches; only per-file sets of keys (capped) are kept;
+ * - bounded memory for CSV/XLSX: the file is streamed; customers and payments are checked
+ *   in a first pass and written in batches in a second one; invoices are checked and copied
+ *   into a temporary table in one pass, then written set-based (importStagedInvoices). Only
+ *   per-file sets of keys (capped) are kept in memory;
  * - `dryRun`: the same work, rolled back at the end, so the counts are exactly those a
  *   real import would give.
  */
@@ -245,6 +247,13 @@ interface Source {
   head(n: number): Promise<Uint8Array>;
 }
 
+/**
+ * Bytes read at a time. The CSV parser turns a whole chunk into records at once, and those
+ * wait while a batch is written: 256 KB rather than 1 MB took 40 MB off the peak RSS of a
+ * 200k-row import, at the same speed.
+ */
+const CHUNK = 1 << 18;
+
 async function openSource(options: ImportFileOptions): Promise<Source> {
   if (options.bytes) {
     const bytes = options.bytes;
@@ -252,7 +261,7 @@ async function openSource(options: ImportFileOptions): Promise<Source> {
       name: options.filename ?? "upload",
       size: bytes.length,
       async *chunks() {
-        for (let i = 0; i < bytes.length; i += 1 << 20) yield bytes.subarray(i, i + (1 << 20));
+        for (let i = 0; i < bytes.length; i += CHUNK) yield bytes.subarray(i, i + CHUNK);
       },
       bytes: async () => bytes,
       head: async (n) => bytes.subarray(0, n),
@@ -272,7 +281,7 @@ async function openSource(options: ImportFileOptions): Promise<Source> {
   return {
     name: options.filename ?? path.basename(file),
     size,
-    chunks: () => createReadStream(file, { highWaterMark: 1 << 20 }),
+    chunks: () => createReadStream(file, { highWaterMark: CHUNK }),
     async bytes() {
       const { readFile } = await import("node:fs/promises");
       return new Uint8Array(await readFile(file));
@@ -490,15 +499,72 @@ function finishCounts(summary: ImportSummary): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// CSV / XLSX: two streaming passes
+// CSV / XLSX: a checking pass, then the writes
 
 async function importTable(ctx: Context, format: TableFormat): Promise<void> {
+  const { summary, source } = ctx;
+  const kind = summary.kind;
+  // Invoices, the bulk of a first import: one reading pass into a staging table, then
+  // set-based statements (importStagedInvoices).
+  if (kind === "invoices") return importStagedInvoices(ctx, format);
+  // Pass 1: read and check everything, write nothing.
+  const pass = await readPass(ctx, format, null);
+  if (pass.problems.any)
+    ctx.reject(
+      `${pass.problems.total} problem${pass.problems.total > 1 ? "s" : ""}, nothing imported / rien n'a été importé`,
+      pass.problems.all(),
+    );
+
+  // Pass 2: the same stream again, written in batches inside one transaction.
+  await inTransaction(ctx, async (w) => {
+    const chunks = tap(source.chunks(), null, (done) => ctx.progress({ phase: "write", done, total: source.size }));
+    let batch: RecordOf<typeof kind>[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      if (kind === "customers") await w.writeCustomers(batch as ImportedCustomer[], "file");
+      else await w.writePayments(batch as ImportedPayment[], { source: format, csvKeys: true });
+      batch = [];
+    };
+    for await (const event of readTable(kind, tableRows(format, chunks, { ...pass.state }))) {
+      if (event.type === "header") continue;
+      if (!event.record) continue; // cannot happen: pass 1 found none
+      batch.push(event.record);
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+    finishCounts(summary);
+  });
+}
+
+/** Where the reading pass sends each valid record (the staging of invoices), restartable. */
+interface PassSink {
+  restart(): Promise<void>;
+  add(record: ImportedInvoice): Promise<void>;
+  end(): Promise<void>;
+}
+
+interface PassResult {
+  state: CsvState;
+  problems: ProblemList;
+  /** The file has an amount_paid column: what it says replaces what Relance recorded as paid before. */
+  paidKnown: boolean;
+  /** Duplicate keys were no longer tracked past MAX_TRACKED_KEYS rows. */
+  keysFull: boolean;
+}
+
+/**
+ * Reads and checks the whole file (every problem with its line and column, duplicate keys),
+ * computes its SHA-256 and, while no problem has been found, hands each record to `sink`.
+ * A file found not to be UTF-8 after its first chunk is read again as Windows-1252.
+ */
+async function readPass(ctx: Context, format: TableFormat, sink: PassSink | null): Promise<PassResult> {
   const { summary, source } = ctx;
   const kind = summary.kind;
   const problems = new ProblemList();
   let state: CsvState = {};
   let records = 0;
-  // Pass 1: read and check everything, write nothing.
+  let paidKnown = false;
+  let keysFull = false;
   for (let attempt = 0; ; attempt++) {
     const hash = createHash("sha256");
     problems.list.length = 0;
@@ -506,12 +572,14 @@ async function importTable(ctx: Context, format: TableFormat): Promise<void> {
     records = 0;
     summary.warnings = [];
     const seen = new KeySet();
+    await sink?.restart();
     try {
       const chunks = tap(source.chunks(), hash, (done) => ctx.progress({ phase: "validate", done, total: source.size }));
       for await (const event of readTable(kind, tableRows(format, chunks, state))) {
         if (event.type === "header") {
           problems.add(...event.problems);
           summary.warnings.push(...event.warnings);
+          paidKnown = (event.header as { index: Map<string, number> }).index.has("paid");
           continue;
         }
         if (!event.record) {
@@ -532,7 +600,10 @@ async function importTable(ctx: Context, format: TableFormat): Promise<void> {
             problems.add({ line: event.line, field, message: `"${key}" is already on line ${first} / en double avec la ligne ${first}` });
           }
         }
+        // Once the file is known to be rejected, staging more of it is wasted work.
+        if (sink && !problems.any) await sink.add(event.record as ImportedInvoice);
       }
+      if (sink && !problems.any) await sink.end();
     } catch (error) {
       if (error instanceof EncodingMismatch && attempt === 0) {
         state = { encoding: "windows-1252" };
@@ -542,6 +613,7 @@ async function importTable(ctx: Context, format: TableFormat): Promise<void> {
       else throw error;
     }
     ctx.hash = hash.digest("hex");
+    keysFull = seen.full;
     if (seen.full)
       summary.warnings.push(
         `only the first ${MAX_TRACKED_KEYS} rows were checked for duplicate ${kind === "invoices" ? "invoice numbers" : "customer codes"}`,
@@ -549,35 +621,336 @@ async function importTable(ctx: Context, format: TableFormat): Promise<void> {
     break;
   }
   summary.details.records = records;
-  if (problems.any)
-    ctx.reject(`${problems.total} problem${problems.total > 1 ? "s" : ""}, nothing imported / rien n'a été importé`, problems.all());
-  if (records === 0) summary.warnings.push("the file holds no data rows / le fichier ne contient aucune ligne");
+  if (records === 0 && !problems.any) summary.warnings.push("the file holds no data rows / le fichier ne contient aucune ligne");
+  return { state, problems, paidKnown, keysFull };
+}
 
-  // Pass 2: the same stream again, written in batches inside one transaction.
+// ---------------------------------------------------------------------------------------
+// Invoices from CSV/XLSX: staged, then written set-based
+
+/** Rows per statement filling the staging table. */
+const STAGE_BATCH = 2000;
+
+/**
+ * The invoices of a CSV/XLSX file, in one transaction:
+ *
+ * 1. one reading pass checks every row and copies the valid ones into a temporary table
+ *    (any problem: nothing else is done, the transaction is rolled back, the file rejected
+ *    with every problem listed, exactly as with a separate checking pass);
+ * 2. the customers the rows name are resolved (found, blanks filled, created) per distinct
+ *    customer, by the same code as every other import;
+ * 3. rows whose invoice number is already in Relance go through the same comparison as
+ *    every other import (`writeInvoices`: skipped, updated in place, or refused);
+ * 4. all the other rows become documents — with the synthetic payments and allocations of
+ *    what the file says was paid before the import — in ONE statement. The documents and
+ *    payments are written with their movement totals already set, under
+ *    `relance.ledger_prefilled` (0008_import_speed.sql): the allocation trigger checks those
+ *    totals against the movements instead of rewriting each row a second time.
+ *
+ * Writing 1M invoices costs the documents' index maintenance, which a per-batch writer pays
+ * too; what this saves is the second reading of the file, the per-batch lookups and
+ * statistics, and the second version of every paid document and payment.
+ */
+async function importStagedInvoices(ctx: Context, format: TableFormat): Promise<void> {
+  const { summary } = ctx;
   await inTransaction(ctx, async (w) => {
-    const chunks = tap(source.chunks(), null, (done) => ctx.progress({ phase: "write", done, total: source.size }));
-    let header: { index: Map<string, number> } | null = null;
-    let batch: RecordOf<typeof kind>[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      if (kind === "customers") await w.writeCustomers(batch as ImportedCustomer[], "file");
-      else if (kind === "invoices")
-        await w.writeInvoices(batch as ImportedInvoice[], { paidKnown: header?.index.has("paid") ?? false, source: format });
-      else await w.writePayments(batch as ImportedPayment[], { source: format, csvKeys: true });
-      batch = [];
-    };
-    for await (const event of readTable(kind, tableRows(format, chunks, { ...state }))) {
-      if (event.type === "header") {
-        header = event.header as { index: Map<string, number> };
-        continue;
-      }
-      if (!event.record) continue; // cannot happen: pass 1 found none
-      batch.push(event.record);
-      if (batch.length >= BATCH) await flush();
-    }
-    await flush();
+    const trx = w.trx;
+    await sql`create temporary table import_invoice_rows (
+        line integer not null, number text not null, kind text not null, issue_date date not null, due_date date,
+        currency text not null, total bigint not null, tax bigint, paid bigint not null, paid_date date,
+        ckey text not null, cref text, cname text not null, siren text, vat text, email text
+      ) on commit drop`.execute(trx);
+    const stage = new InvoiceStage(trx);
+    const pass = await readPass(ctx, format, stage);
+    if (pass.problems.any)
+      ctx.reject(
+        `${pass.problems.total} problem${pass.problems.total > 1 ? "s" : ""}, nothing imported / rien n'a été importé`,
+        pass.problems.all(),
+      );
+    ctx.progress({ phase: "write", done: 0, total: ctx.source.size });
+    await writeStagedInvoices(ctx, w, { paidKnown: pass.paidKnown, source: format, duplicatesPossible: pass.keysFull });
+    ctx.progress({ phase: "write", done: ctx.source.size, total: ctx.source.size });
     finishCounts(summary);
   });
+}
+
+/**
+ * Copies records into `import_invoice_rows`, STAGE_BATCH rows a statement. The next batch is
+ * parsed while the database stores the previous one (two cores: reading and writing overlap).
+ */
+class InvoiceStage implements PassSink {
+  private cols = InvoiceStage.empty();
+  private pending: Promise<void> | null = null;
+  private failure: unknown = null;
+
+  constructor(private readonly trx: Trx) {}
+
+  private static empty() {
+    return {
+      line: [] as number[],
+      number: [] as string[],
+      kind: [] as string[],
+      issue: [] as string[],
+      due: [] as (string | null)[],
+      currency: [] as string[],
+      total: [] as number[],
+      tax: [] as (number | null)[],
+      paid: [] as number[],
+      paidDate: [] as (string | null)[],
+      ckey: [] as string[],
+      cref: [] as (string | null)[],
+      cname: [] as string[],
+      siren: [] as (string | null)[],
+      vat: [] as (string | null)[],
+      email: [] as (string | null)[],
+    };
+  }
+
+  async restart(): Promise<void> {
+    await this.settle();
+    this.cols = InvoiceStage.empty();
+    await sql`truncate import_invoice_rows`.execute(this.trx);
+  }
+
+  async add(r: ImportedInvoice): Promise<void> {
+    const c = this.cols;
+    c.line.push(r.line ?? 0);
+    c.number.push(r.number);
+    c.kind.push(r.kind);
+    c.issue.push(r.issueDate);
+    c.due.push(r.dueDate);
+    c.currency.push(r.currency);
+    c.total.push(r.total);
+    c.tax.push(r.tax);
+    c.paid.push(r.paid);
+    c.paidDate.push(r.paidDate ?? null);
+    c.ckey.push(customerKey(r.customer));
+    c.cref.push(r.customer.ref);
+    c.cname.push(r.customer.name);
+    c.siren.push(r.customer.siren);
+    c.vat.push(r.customer.vatNumber);
+    c.email.push(r.customer.email);
+    if (c.line.length >= STAGE_BATCH) await this.flush();
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    await this.settle();
+    await sql`analyze import_invoice_rows`.execute(this.trx);
+  }
+
+  /** Waits for the batch being written; its error, if any, is this pass's. */
+  private async settle(): Promise<void> {
+    await this.pending;
+    this.pending = null;
+    if (this.failure) throw this.failure;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.cols.line.length === 0) return;
+    await this.settle();
+    const c = this.cols;
+    this.cols = InvoiceStage.empty();
+    const a = arrayLiteral;
+    this.pending = sql`
+      insert into import_invoice_rows
+      select * from unnest(${a(c.line)}::integer[], ${a(c.number)}::text[], ${a(c.kind)}::text[], ${a(c.issue)}::date[], ${a(c.due)}::date[],
+        ${a(c.currency)}::text[], ${a(c.total)}::bigint[], ${a(c.tax)}::bigint[], ${a(c.paid)}::bigint[], ${a(c.paidDate)}::date[],
+        ${a(c.ckey)}::text[], ${a(c.cref)}::text[], ${a(c.cname)}::text[], ${a(c.siren)}::text[], ${a(c.vat)}::text[], ${a(c.email)}::text[])`
+      .execute(this.trx)
+      .then(
+        () => {},
+        (error: unknown) => {
+          this.failure = error;
+        },
+      );
+  }
+}
+
+/**
+ * A PostgreSQL array literal of numbers or strings (NULL for null), sent as one text
+ * parameter: half the client time of the driver's generic array serialisation, which is
+ * most of the cost of staging a row.
+ */
+export function arrayLiteral(values: readonly (string | number | null)[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = "NULL";
+    else if (typeof v === "number") parts[i] = String(v);
+    else parts[i] = NEEDS_ESCAPE.test(v) ? `"${v.replace(NEEDS_ESCAPE_ALL, "\\$&")}"` : `"${v}"`;
+  }
+  return `{${parts.join(",")}}`;
+}
+const NEEDS_ESCAPE = /["\\]/;
+const NEEDS_ESCAPE_ALL = /["\\]/g;
+
+interface StagedInvoiceRow {
+  line: number;
+  number: string;
+  kind: "invoice" | "credit_note";
+  issue_date: string;
+  due_date: string | null;
+  currency: string;
+  total: number;
+  tax: number | null;
+  paid: number;
+  paid_date: string | null;
+  cref: string | null;
+  cname: string;
+  siren: string | null;
+  vat: string | null;
+  email: string | null;
+}
+
+function stagedInvoice(r: StagedInvoiceRow): ImportedInvoice {
+  return {
+    line: r.line,
+    number: r.number,
+    kind: r.kind,
+    issueDate: r.issue_date,
+    dueDate: r.due_date,
+    currency: r.currency,
+    total: r.total,
+    tax: r.tax,
+    paid: r.paid,
+    paidDate: r.paid_date,
+    customer: { ref: r.cref, name: r.cname, siren: r.siren, vatNumber: r.vat, email: r.email },
+  };
+}
+
+/** Rows of a query read through a cursor, `size` at a time (bounded memory whatever the file). */
+async function* cursorRows<T>(trx: Trx, name: string, query: ReturnType<typeof sql>, size: number): AsyncGenerator<T[]> {
+  await sql`declare ${sql.raw(name)} no scroll cursor for ${query}`.execute(trx);
+  while (true) {
+    const rows = await sql<T>`fetch ${sql.raw(String(size))} from ${sql.raw(name)}`.execute(trx);
+    if (rows.rows.length > 0) yield rows.rows;
+    if (rows.rows.length < size) break;
+  }
+  await sql`close ${sql.raw(name)}`.execute(trx);
+}
+
+async function writeStagedInvoices(
+  ctx: Context,
+  w: Writer,
+  options: { paidKnown: boolean; source: string; duplicatesPossible: boolean },
+): Promise<void> {
+  const trx = w.trx;
+  const orgId = ctx.actor.orgId;
+  const details = ctx.summary.details;
+  // The staging table is known to the planner (analysed); the transaction's "no sequential
+  // scan" rule is for the per-batch lookups of writeInvoices. The row counts of the
+  // statement below are misestimated (CTEs), which would make PostgreSQL spend seconds
+  // compiling it (JIT) for nothing.
+  await sql`set local enable_seqscan = on`.execute(trx);
+  await sql`set local jit = off`.execute(trx);
+
+  // Customers, once each (the first row naming one gives what fills its blanks).
+  await sql`create temporary table import_customer_ids (ckey text primary key, id bigint not null, terms integer not null) on commit drop`.execute(
+    trx,
+  );
+  for await (const rows of cursorRows<{
+    ckey: string;
+    cref: string | null;
+    cname: string;
+    siren: string | null;
+    vat: string | null;
+    email: string | null;
+  }>(
+    trx,
+    "import_customers",
+    sql`select distinct on (ckey) ckey, cref, cname, siren, vat, email from import_invoice_rows order by ckey, line`,
+    STAGE_BATCH,
+  )) {
+    const known = await w.resolveParties(
+      rows.map((r) => ({ ref: r.cref, name: r.cname, siren: r.siren, vatNumber: r.vat, email: r.email })),
+    );
+    await sql`insert into import_customer_ids select * from unnest(${rows.map((r) => r.ckey)}::text[], ${known.map((k) => k.id)}::bigint[],
+      ${known.map((k) => k.terms)}::integer[])`.execute(trx);
+  }
+  await sql`analyze import_customer_ids`.execute(trx);
+
+  // A number twice in a file too large to track every number: the first row creates the
+  // document, the later ones update it (as the per-batch writer does). Those of numbers
+  // already in Relance go with the other rows of such numbers, below.
+  const later = options.duplicatesPossible
+    ? sql`exists (select 1 from import_invoice_rows e where e.number = s.number and e.line < s.line)`
+    : sql`false`;
+  if (options.duplicatesPossible) {
+    await sql`create index on import_invoice_rows (number, line)`.execute(trx);
+    await sql`create temporary table import_later on commit drop as select s.line from import_invoice_rows s
+      where ${later} and not exists (select 1 from documents d where d.org_id = ${orgId} and d.number = s.number)`.execute(trx);
+  }
+
+  // Numbers already in Relance: compared one by one, in file order.
+  await sql`set local enable_seqscan = off`.execute(trx);
+  for await (const rows of cursorRows<StagedInvoiceRow>(
+    trx,
+    "import_existing",
+    sql`select s.* from import_invoice_rows s
+      where exists (select 1 from documents d where d.org_id = ${orgId} and d.number = s.number) order by s.line`,
+    BATCH,
+  ))
+    await w.writeInvoices(rows.map(stagedInvoice), options);
+  await sql`set local enable_seqscan = on`.execute(trx);
+
+  // Every other row: one statement. What the file says was paid becomes a synthetic payment
+  // dated the payment date it gives (else the import date, never before the issue date),
+  // allocated to its invoice; both rows carry their totals (relance.ledger_prefilled).
+  await sql`select set_config('relance.ledger_prefilled', 'on', true)`.execute(trx);
+  const result = await sql<{ documents: number; allocations: number }>`
+    with fresh as materialized (
+      select s.number, s.kind, s.issue_date, coalesce(s.due_date, s.issue_date + c.terms) as due_date, s.currency, s.total,
+        coalesce(s.tax, 0) as tax, c.id as customer_id,
+        case when ${options.paidKnown} and s.kind = 'invoice' and s.paid > 0 then s.paid else 0 end as paid,
+        greatest(coalesce(s.paid_date, ${ctx.today}::date), s.issue_date) as paid_on
+      from import_invoice_rows s join import_customer_ids c on c.ckey = s.ckey
+      where not exists (select 1 from documents d where d.org_id = ${orgId} and d.number = s.number) and not ${later}
+    ),
+    docs as (
+      insert into documents (org_id, kind, number, customer_id, issue_date, due_date, currency, total, tax, source,
+        paid, paid_last, settled_first, settled_last)
+      select ${orgId}, f.kind, f.number, f.customer_id, f.issue_date, f.due_date, f.currency, f.total, f.tax, ${options.source},
+        f.paid, p.day, p.day, p.day
+      from fresh f cross join lateral (select case when f.paid > 0 then f.paid_on end as day) p
+      -- Issue-date order: the largest indexes (documents_open, documents_issue_total, by
+      -- issue date) and documents_due grow at their ends instead of at random pages, and so
+      -- does the number index when numbers follow dates, as French invoice numbering must
+      -- (measured on 1M rows: -15 % time, -30 % WAL).
+      order by f.issue_date, f.number
+      returning id, number, paid
+    ),
+    pays as (
+      insert into payments (org_id, customer_id, date, amount, currency, reference, bank_tx_id, source,
+        allocated, allocated_first, allocated_last)
+      select ${orgId}, f.customer_id, f.paid_on, f.paid, f.currency, 'Réglé avant import / paid before import: ' || f.number,
+        ${PAID_PREFIX} || f.number, 'import', f.paid, f.paid_on, f.paid_on
+      from fresh f where f.paid > 0
+      returning id, bank_tx_id, amount, date
+    ),
+    allocs as (
+      insert into allocations (org_id, payment_id, document_id, amount, date, created_by)
+      select ${orgId}, p.id, d.id, p.amount, p.date, ${ctx.actor.userId}::bigint
+      from pays p join (select id, number from docs where paid > 0) d on ${PAID_PREFIX} || d.number = p.bank_tx_id
+      returning 1
+    )
+    select (select count(*) from docs)::bigint as documents, (select count(*) from allocs)::bigint as allocations`.execute(trx);
+  await sql`select set_config('relance.ledger_prefilled', 'off', true)`.execute(trx);
+  const counts = result.rows[0] ?? { documents: 0, allocations: 0 };
+  details.documents.inserted += Number(counts.documents);
+  details.allocations.inserted += Number(counts.allocations);
+
+  if (options.duplicatesPossible) {
+    await sql`set local enable_seqscan = off`.execute(trx);
+    for await (const rows of cursorRows<StagedInvoiceRow>(
+      trx,
+      "import_duplicates",
+      sql`select s.* from import_invoice_rows s join import_later l on l.line = s.line order by s.line`,
+      BATCH,
+    ))
+      await w.writeInvoices(rows.map(stagedInvoice), options);
+  }
+  await sql`set local enable_seqscan = off`.execute(trx);
 }
 
 function customerKey(c: ImportedParty): string {
@@ -871,21 +1244,29 @@ class Writer {
    */
   async resolveParties(parties: ImportedParty[]): Promise<KnownCustomer[]> {
     const missing = new Map<string, ImportedParty>();
+    // The ids of this call's parties: the cache may be cleared halfway (MAX_CACHED_CUSTOMERS).
+    const found = new Map<string, KnownCustomer>();
+    const remember = (key: string, id: number, terms: number) => {
+      this.remember(key, id, terms);
+      found.set(key, { id, terms });
+    };
     for (const p of parties) {
       const key = customerKey(p);
-      if (!this.customers.has(key) && !missing.has(key)) missing.set(key, p);
+      const known = this.customers.get(key);
+      if (known) found.set(key, known);
+      else if (!missing.has(key)) missing.set(key, p);
     }
     if (missing.size > 0) {
       const refs = [...missing.keys()];
       const names = [...missing.values()].filter((p) => p.ref === null && p.name).map((p) => p.name.toLowerCase());
-      const found = await this.trx
+      const existing = await this.trx
         .selectFrom("customers")
         .select(["id", "ref", "name", "email", "siren", "vat_number", "payment_terms_days"])
         .where("org_id", "=", this.orgId)
         .where((eb) => (names.length > 0 ? eb.or([eb("ref", "in", refs), eb(sql`lower(name)`, "in", names)]) : eb("ref", "in", refs)))
         .execute();
-      const byRef = new Map(found.map((c) => [c.ref, c]));
-      const byName = new Map(found.map((c) => [c.name.toLowerCase(), c]));
+      const byRef = new Map(existing.map((c) => [c.ref, c]));
+      const byName = new Map(existing.map((c) => [c.name.toLowerCase(), c]));
       const toInsert: [string, ImportedParty][] = [];
       for (const [key, p] of missing) {
         const c = byRef.get(key) ?? (p.ref === null ? byName.get(p.name.toLowerCase()) : undefined);
@@ -893,7 +1274,7 @@ class Writer {
           toInsert.push([key, p]);
           continue;
         }
-        this.remember(key, c.id, c.payment_terms_days);
+        remember(key, c.id, c.payment_terms_days);
         const fill: Record<string, string> = {};
         if (!c.email && p.email) fill.email = p.email;
         if (!c.siren && p.siren) fill.siren = p.siren;
@@ -927,12 +1308,12 @@ class Writer {
           )
           .returning(["id", "ref", "payment_terms_days"])
           .execute();
-        for (const r of rows) this.remember(r.ref, r.id, r.payment_terms_days);
+        for (const r of rows) remember(r.ref, r.id, r.payment_terms_days);
         this.details.customers.inserted += rows.length;
       }
       await this.addIbans(parties.filter((p) => p.iban).map((p) => ({ ref: customerKey(p), iban: p.iban as string })));
     }
-    return parties.map((p) => this.customers.get(customerKey(p)) as KnownCustomer);
+    return parties.map((p) => found.get(customerKey(p)) as KnownCustomer);
   }
 
   // -- documents -------------------------------------------------------------------------
