@@ -166,6 +166,8 @@ export function documentPause(doc: Pick<PlanDocument, "disputed" | "onHoldUntil"
   return null;
 }
 
+type Group = PlannedMessage & { docs: { id: number; dueDate: IsoDate; number: string; date: IsoDate }[] };
+
 export function planDunning(input: PlanInput): PlanResult {
   const { asOf } = input;
   const holidays = input.holidays ?? {};
@@ -203,20 +205,35 @@ export function planDunning(input: PlanInput): PlanResult {
   for (const d of input.documents) balance.set(d.customerId, (balance.get(d.customerId) ?? 0) + d.outstanding);
   for (const c of input.customers) if (c.balance !== undefined) balance.set(c.id, c.balance);
 
-  const dateMemo = new Map<string, IsoDate>();
-  const dateOf = (due: IsoDate, offset: number) => {
-    const key = `${due}|${offset}`;
-    let d = dateMemo.get(key);
-    if (d === undefined) {
-      d = stepDate(due, offset, holidays);
-      dateMemo.set(key, d);
+  // The business day of each step of a policy for a due date (dates in step order), computed
+  // once per policy and due date: large ledgers share few due dates.
+  const datesMemo = new Map<number, Map<IsoDate, IsoDate[]>>();
+  const stepDates = (policyId: number, steps: readonly PlanStep[], due: IsoDate): IsoDate[] => {
+    let byDue = datesMemo.get(policyId);
+    if (!byDue) {
+      byDue = new Map();
+      datesMemo.set(policyId, byDue);
     }
-    return d;
+    let dates = byDue.get(due);
+    if (!dates) {
+      dates = steps.map((s) => stepDate(due, s.offsetDays, holidays));
+      byDue.set(due, dates);
+    }
+    return dates;
   };
 
-  const groups = new Map<string, PlannedMessage & { docs: { id: number; dueDate: IsoDate; number: string; date: IsoDate }[] }>();
-  const customerPauses = new Map<number, SuppressionReason | null>();
-  const docs = [...input.documents].sort((a, b) => a.customerId - b.customerId || a.id - b.id);
+  // Documents are visited by customer, so the groups of one customer (one per step) are
+  // complete when the next customer starts; `groups` keeps them in creation order.
+  const groups: Group[] = [];
+  let customerGroups = new Map<number, Group>();
+  let currentCustomer: number | undefined;
+  let currentPause: SuppressionReason | null = null;
+  const due: number[] = []; // indexes into the policy's steps, reused for each document
+  const byCustomer = (a: PlanDocument, b: PlanDocument) => a.customerId - b.customerId || a.id - b.id;
+  const docs = [...input.documents];
+  let sorted = true;
+  for (let i = 1; i < docs.length && sorted; i++) sorted = byCustomer(docs[i - 1] as PlanDocument, docs[i] as PlanDocument) <= 0;
+  if (!sorted) docs.sort(byCustomer);
 
   for (const doc of docs) {
     if (doc.kind !== "invoice" || doc.outstanding <= 0) continue;
@@ -224,6 +241,7 @@ export function planDunning(input: PlanInput): PlanResult {
     if (!customer) continue;
     const entry = policies.get(customer.policyId);
     if (!entry || entry.steps.length === 0) continue;
+    const steps = entry.steps;
     const doneSteps = done.get(doc.id);
     let lastOffset = input.lastOffsets?.get(doc.id) ?? Number.NEGATIVE_INFINITY;
     if (doneSteps) {
@@ -233,61 +251,72 @@ export function planDunning(input: PlanInput): PlanResult {
       }
     }
     // Steps due and still to do, in offset order.
-    const due: { step: PlanStep; date: IsoDate }[] = [];
-    for (const step of entry.steps) {
+    const dates = stepDates(entry.policy.id, steps, doc.dueDate);
+    due.length = 0;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i] as PlanStep;
       if (doneSteps?.has(step.id) || step.offsetDays <= lastOffset) continue;
-      const date = dateOf(doc.dueDate, step.offsetDays);
-      if (date > asOf) break; // later steps fall later still
-      due.push({ step, date });
+      if ((dates[i] as IsoDate) > asOf) break; // later steps fall later still
+      due.push(i);
     }
     if (due.length === 0) continue;
-    const lastDue = due[due.length - 1] as { step: PlanStep; date: IsoDate };
-    const targets = due.filter((d) => d.step.offsetDays === lastDue.step.offsetDays);
-    const earlier = due.filter((d) => d.step.offsetDays < lastDue.step.offsetDays);
+    // The targets: the due steps at the largest offset; the earlier ones are skipped.
+    const topOffset = (steps[due[due.length - 1] as number] as PlanStep).offsetDays;
 
-    let pause = customerPauses.get(customer.id);
-    if (pause === undefined) {
-      pause = customerPause(customer, promisesBy.get(customer.id) ?? [], asOf);
-      customerPauses.set(customer.id, pause);
+    if (customer.id !== currentCustomer) {
+      if (customerGroups.size) customerGroups = new Map();
+      currentCustomer = customer.id;
+      currentPause = customerPause(customer, promisesBy.get(customer.id) ?? [], asOf);
     }
-    let reason = pause ?? documentPause(doc, asOf);
+    let reason = currentPause ?? documentPause(doc, asOf);
     if (!reason) {
       const owed = (balance.get(customer.id) ?? 0) - (customer.unallocated ?? 0);
-      const min = Math.max(1, ...targets.map((t) => t.step.minOutstanding ?? entry.policy.minOutstanding));
+      let min = 1;
+      for (const i of due) {
+        const s = steps[i] as PlanStep;
+        if (s.offsetDays === topOffset) min = Math.max(min, s.minOutstanding ?? entry.policy.minOutstanding);
+      }
       if (owed < min) reason = "minimum";
     }
     if (reason) {
       result.counts[reason]++;
-      for (const t of targets) result.suppressed.push({ documentId: doc.id, customerId: customer.id, stepId: t.step.id, reason });
+      for (const i of due) {
+        const s = steps[i] as PlanStep;
+        if (s.offsetDays === topOffset) result.suppressed.push({ documentId: doc.id, customerId: customer.id, stepId: s.id, reason });
+      }
       continue;
     }
-    for (const e of earlier) {
+    for (const i of due) {
+      const s = steps[i] as PlanStep;
+      if (s.offsetDays === topOffset) continue;
       result.skippedSteps.push({
         documentId: doc.id,
         customerId: customer.id,
-        stepId: e.step.id,
-        scheduledDate: e.date,
+        stepId: s.id,
+        scheduledDate: dates[i] as IsoDate,
         reason: "catch_up",
       });
     }
-    for (const t of targets) {
-      const key = `${customer.id}|${t.step.id}`;
-      let g = groups.get(key);
+    for (const i of due) {
+      const t = steps[i] as PlanStep;
+      if (t.offsetDays !== topOffset) continue;
+      let g = customerGroups.get(t.id);
       if (!g) {
         g = {
           customerId: customer.id,
           policyId: entry.policy.id,
-          stepId: t.step.id,
-          channel: t.step.channel,
-          requireApproval: t.step.requireApproval,
+          stepId: t.id,
+          channel: t.channel,
+          requireApproval: t.requireApproval,
           documentIds: [],
           scheduledDates: [],
           total: 0,
           docs: [],
         };
-        groups.set(key, g);
+        customerGroups.set(t.id, g);
+        groups.push(g);
       }
-      g.docs.push({ id: doc.id, dueDate: doc.dueDate, number: doc.number, date: t.date });
+      g.docs.push({ id: doc.id, dueDate: doc.dueDate, number: doc.number, date: dates[i] as IsoDate });
       g.total += doc.outstanding;
     }
   }
@@ -296,7 +325,7 @@ export function planDunning(input: PlanInput): PlanResult {
   const steps = new Map<number, { step: PlanStep; policy: PlanPolicy }>();
   for (const { policy, steps: list } of policies.values()) for (const s of list) steps.set(s.id, { step: s, policy });
   const belowMinimum = new Set<number>();
-  for (const g of groups.values()) {
+  for (const g of groups) {
     const s = steps.get(g.stepId);
     const min = Math.max(1, s ? (s.step.minOutstanding ?? s.policy.minOutstanding) : 1);
     if (g.total < min) {
@@ -307,11 +336,22 @@ export function planDunning(input: PlanInput): PlanResult {
       }
       continue;
     }
-    g.docs.sort((a, b) =>
-      a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.number < b.number ? -1 : a.number > b.number ? 1 : 0,
-    );
-    const { docs: list, ...message } = g;
-    result.messages.push({ ...message, documentIds: list.map((d) => d.id), scheduledDates: list.map((d) => d.date) });
+    const list = g.docs;
+    if (list.length > 1) {
+      list.sort((a, b) =>
+        a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.number < b.number ? -1 : a.number > b.number ? 1 : 0,
+      );
+    }
+    result.messages.push({
+      customerId: g.customerId,
+      policyId: g.policyId,
+      stepId: g.stepId,
+      channel: g.channel,
+      requireApproval: g.requireApproval,
+      documentIds: list.map((d) => d.id),
+      scheduledDates: list.map((d) => d.date),
+      total: g.total,
+    });
   }
   if (belowMinimum.size > 0) {
     // A document held back records nothing, not even its skipped steps; and when one of its

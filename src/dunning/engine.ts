@@ -6,16 +6,31 @@
  * no-op, also when two runs race: events that lose the race are not inserted, and an
  * outbox row left without events is deleted in the same transaction (so at most one
  * message exists per document and step).
- * Messages are written in batches (several whole messages per transaction, each message
- * atomic with its events) so that a first run over a large ledger stays fast.
+ *
+ * Built for ledgers of a million open invoices (bench/dunning.ts):
+ * - SQL only narrows the planner's inputs to the documents that may have a step to record
+ *   (`loadCandidates`); every decision (business days, pauses, grouping, catch-up,
+ *   minimums) stays in the pure planner.
+ * - Messages are written in batches of whole customers, each batch one transaction and one
+ *   statement (outbox rows and events from arrays, `unnest`), two batches at a time on
+ *   PostgreSQL; each message stays atomic with its events.
  * `dryRun` writes nothing.
  */
 import { sql } from "kysely";
 import { today as todayIn } from "../domain/dates.js";
-import { type PlanPolicy, type PlanPromise, planDunning, type SuppressionReason } from "../domain/dunning-plan.js";
-import { ensureShippedPolicies, loadPolicies, type PolicyView } from "../services/dunning-policies.js";
+import {
+  type PlanDocument,
+  type PlannedMessage,
+  type PlanPolicy,
+  type PlanPromise,
+  planDunning,
+  type SkippedStep,
+  type SuppressionReason,
+} from "../domain/dunning-plan.js";
+import { ensureShippedPolicies, loadPolicies, type PolicyView, type StepView } from "../services/dunning-policies.js";
 import { readSettings } from "../services/settings.js";
 import type { Db } from "../store/connect.js";
+import { cachedOutstandingAt, unallocatedPaymentsAt } from "../store/ledger-sql.js";
 import { recordActivity } from "./activities.js";
 import { chaseDb } from "./schema.js";
 import { SHIPPED_POLICIES } from "./shipped-policies.js";
@@ -23,8 +38,10 @@ import { SHIPPED_POLICIES } from "./shipped-policies.js";
 export interface EngineOptions {
   asOf?: string;
   dryRun?: boolean;
-  /** Messages per transaction (default 500). */
+  /** Messages per transaction, rounded up to whole customers (default 2000). */
   batchSize?: number;
+  /** Transactions written at once (default 2; PGlite runs them one after the other). */
+  writers?: number;
 }
 
 export interface EngineMessage {
@@ -82,15 +99,22 @@ function shippedViews(): PolicyView[] {
   }));
 }
 
-interface DocRow {
+/** A candidate document, in the planner's shape (plus what the engine needs beside it). */
+interface CandidateRow extends PlanDocument {
+  /** Σ outstanding of all the customer's open documents. */
+  balance: number;
+  /** Largest offset among the steps already recorded for the document. */
+  lastOffset: number | null;
+}
+
+interface CustomerRow {
   id: number;
-  customer_id: number;
-  kind: "invoice" | "credit_note";
-  number: string;
-  due_date: string;
-  disputed: boolean;
+  ref: string;
+  name: string;
+  status: "active" | "do_not_chase" | "defaulted" | "archived";
   on_hold_until: string | null;
-  outstanding: number;
+  dunning_policy_id: number | null;
+  unallocated: number;
 }
 
 /**
@@ -138,8 +162,136 @@ async function settlePromises(db: Db, orgId: number, asOf: string): Promise<{ ke
   return { kept, broken };
 }
 
+/** Every step of the organisation (active and archived) with its offset: what events may point at. */
+function stepOffsets(policies: readonly PolicyView[]): { ids: number[]; offsets: number[] } {
+  const ids: number[] = [];
+  const offsets: number[] = [];
+  for (const p of policies) {
+    for (const s of [...p.steps, ...(p.archivedSteps ?? [])]) {
+      ids.push(s.id);
+      offsets.push(s.offsetDays);
+    }
+  }
+  return { ids, offsets };
+}
+
+/**
+ * Per policy, for a document L days late (L from the smallest offset `lo` to the largest
+ * `hi`; later: the largest), the largest step offset reached and one step at that offset:
+ * `tops[base + L - lo]` and `topSteps[base + L - lo]` (1-based, one run of entries per
+ * policy). Calendar days: the business-day shift only moves a step later, so this selects a
+ * superset and the planner decides.
+ */
+function offsetBands(policies: readonly PolicyView[]) {
+  const out = {
+    id: [] as number[],
+    lo: [] as number[],
+    hi: [] as number[],
+    base: [] as number[],
+    tops: [] as number[],
+    topSteps: [] as number[],
+  };
+  for (const p of policies) {
+    const steps = [...p.steps].sort((a, b) => a.offsetDays - b.offsetDays || a.id - b.id);
+    const lo = steps[0]?.offsetDays;
+    const hi = steps[steps.length - 1]?.offsetDays;
+    if (lo === undefined || hi === undefined) continue;
+    out.id.push(p.id);
+    out.lo.push(lo);
+    out.hi.push(hi);
+    out.base.push(out.tops.length + 1);
+    let k = 0;
+    for (let late = lo; late <= hi; late++) {
+      while (k + 1 < steps.length && (steps[k + 1] as StepView).offsetDays <= late) k++;
+      const top = (steps[k] as StepView).offsetDays;
+      out.tops.push(top);
+      out.topSteps.push((steps.find((s) => s.offsetDays === top) as StepView).id);
+    }
+  }
+  return out;
+}
+
+/**
+ * The planner's inputs, narrowed in SQL to the documents that may have a step to record:
+ * open invoices (outstanding at as-of > 0) whose customer's policy has a step due on
+ * calendar days at an offset above the largest offset already recorded for the document.
+ * Each comes with that largest offset (the compact form of its events) and its customer's
+ * balance; then the customers concerned, with their unallocated payments.
+ *
+ * - Outstanding amounts come from the movement totals kept on each document (migration
+ *   0003, exact at any date): no movement of the organisation is aggregated.
+ * - Most open documents already have their latest due step recorded: one index probe on the
+ *   exact key (document, a step of the policy at that latest offset) rules them out, since an
+ *   event at that offset means nothing new is due; only the others have their events read to
+ *   find the largest offset recorded.
+ */
+async function loadCandidates(db: Db, orgId: number, asOf: string, policies: readonly PolicyView[], defaultId: number) {
+  const bands = offsetBands(policies);
+  const steps = stepOffsets(policies);
+  const docsQuery = sql<CandidateRow>`
+    with open_docs as not materialized (
+      select d.id, d.customer_id, d.kind, d.number, d.due_date, d.on_hold_until, d.disputed, d.open_balance as outstanding
+      from documents d
+      where d.org_id = ${orgId} and d.issue_date <= ${asOf}::date and d.open_balance <> 0
+        and (d.settled_last is null or d.settled_last <= ${asOf}::date)
+      union all
+      select b.* from (
+        select d.id, d.customer_id, d.kind, d.number, d.due_date, d.on_hold_until, d.disputed, ${cachedOutstandingAt(asOf)} as outstanding
+        from documents d
+        where d.org_id = ${orgId} and d.settled_last > ${asOf}::date and d.issue_date <= ${asOf}::date
+      ) b where b.outstanding <> 0
+    ),
+    candidates as materialized (
+      select u.*, l.last_offset
+      from (
+        select u.* from (
+          select o.id, o.customer_id, o.number, o.due_date, o.on_hold_until, o.disputed, o.outstanding,
+            (${bands.tops}::int[])[k.i] as top, (${bands.topSteps}::bigint[])[k.i] as top_step
+          from open_docs o
+          join customers c on c.org_id = ${orgId} and c.id = o.customer_id
+          cross join lateral (select array_position(${bands.id}::bigint[], coalesce(c.dunning_policy_id, ${defaultId})) as p) x
+          cross join lateral (
+            select (${bands.base}::int[])[x.p] + least(${asOf}::date - o.due_date, (${bands.hi}::int[])[x.p]) - (${bands.lo}::int[])[x.p] as i
+          ) k
+          where o.kind = 'invoice' and o.outstanding > 0 and o.due_date <= ${asOf}::date - (${bands.lo}::int[])[x.p]
+          offset 0
+        ) u
+        where not exists (select 1 from dunning_events e where e.org_id = ${orgId} and e.document_id = u.id and e.step_id = u.top_step)
+        offset 0
+      ) u
+      cross join lateral (
+        select max((${steps.offsets}::int[])[array_position(${steps.ids}::bigint[], e.step_id)]) as last_offset
+        from dunning_events e where e.org_id = ${orgId} and e.document_id = u.id
+      ) l
+      where l.last_offset is null or l.last_offset < u.top
+    ),
+    balances as (
+      select customer_id, sum(outstanding)::bigint as balance from open_docs
+      where customer_id in (select customer_id from candidates) group by customer_id
+    )
+    select k.id, k.customer_id as "customerId", 'invoice' as kind, k.number, k.due_date as "dueDate", k.outstanding,
+      (k.disputed or exists (select 1 from disputes x where x.org_id = ${orgId} and x.document_id = k.id and x.status = 'open')) as disputed,
+      k.on_hold_until as "onHoldUntil", b.balance, k.last_offset as "lastOffset"
+    from candidates k
+    join balances b on b.customer_id = k.customer_id`;
+  const docs = await docsQuery.execute(db);
+  const customerIds = [...new Set(docs.rows.map((d) => d.customerId))];
+  const customers = customerIds.length
+    ? (
+        await sql<CustomerRow>`
+          select c.id, c.ref, c.name, c.status, c.on_hold_until, c.dunning_policy_id, coalesce(u.amount, 0)::bigint as unallocated
+          from customers c
+          left join (
+            select p.customer_id, sum(p.unallocated) as amount from ${unallocatedPaymentsAt(orgId, asOf)} p
+            where p.customer_id is not null group by p.customer_id having sum(p.unallocated) > 0
+          ) u on u.customer_id = c.id
+          where c.org_id = ${orgId} and c.id = any(${customerIds}::bigint[])`.execute(db)
+      ).rows
+    : [];
+  return { docs: docs.rows, customers };
+}
+
 export async function planRun(db: Db, orgId: number, options: EngineOptions = {}): Promise<EngineResult> {
-  const cdb = chaseDb(db);
   const settings = await readSettings(db, orgId);
   const asOf = options.asOf ?? todayIn(settings["dunning.timezone"] ?? "Europe/Paris");
   const dryRun = options.dryRun ?? false;
@@ -147,65 +299,20 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
   let policies = await loadPolicies(db, orgId);
   if (policies.length === 0) policies = shippedViews();
   const defaultPolicy = policies.find((p) => p.isDefault) ?? policies[0];
+  const defaultId = defaultPolicy?.id ?? 0;
   const promiseStats = dryRun ? { kept: 0, broken: 0 } : await settlePromises(db, orgId, asOf);
 
-  // Candidates only: open invoices for which a step not yet recorded falls on or before
-  // as-of (on calendar days: the business-day shift only moves a step later; the planner
-  // applies it). Each with the largest offset already recorded and its customer's balance
-  // (Σ outstanding of all its open documents), so the planner needs nothing else.
-  const stepsSql = policies.flatMap((p) => p.steps.map((s) => ({ policy: p.id, offset: s.offsetDays })));
-  const defaultId = defaultPolicy?.id ?? 0;
-  const [customers, unallocated, docs, promises] = await Promise.all([
-    cdb
-      .selectFrom("customers")
-      .select(["id", "ref", "name", "status", "on_hold_until", "dunning_policy_id"])
-      .where("org_id", "=", orgId)
-      .execute(),
-    sql<{ customer_id: number; u: number }>`
-      select p.customer_id, sum(p.amount - coalesce(a.s, 0))::bigint as u
-      from payments p
-      left join (select payment_id, sum(amount) as s from allocations where org_id = ${orgId} and date <= ${asOf}::date group by payment_id) a
-        on a.payment_id = p.id
-      where p.org_id = ${orgId} and p.customer_id is not null and p.date <= ${asOf}::date
-      group by p.customer_id
-      having sum(p.amount - coalesce(a.s, 0)) > 0`.execute(db),
-    sql<DocRow & { last_offset: number | null; balance: number }>`
-      with open_docs as (
-        select d.id, d.customer_id, d.kind, d.number, d.due_date, d.on_hold_until, d.disputed,
-          (d.total - coalesce(a.s, 0) - coalesce(w.s, 0))::bigint as outstanding
-        from documents d
-        left join (select document_id, sum(amount) as s from allocations where org_id = ${orgId} and date <= ${asOf}::date group by document_id) a
-          on a.document_id = d.id
-        left join (select document_id, sum(amount) as s from write_offs where org_id = ${orgId} and date <= ${asOf}::date group by document_id) w
-          on w.document_id = d.id
-        where d.org_id = ${orgId} and d.issue_date <= ${asOf}::date
-          and d.total - coalesce(a.s, 0) - coalesce(w.s, 0) <> 0
-      ),
-      steps as (select * from unnest(${stepsSql.map((x) => x.policy)}::bigint[], ${stepsSql.map((x) => x.offset)}::int[]) as s(policy_id, offset_days)),
-      candidates as (
-        select o.*
-        from open_docs o
-        join customers c on c.org_id = ${orgId} and c.id = o.customer_id
-        where o.kind = 'invoice' and o.outstanding > 0
-          and exists (
-            select 1 from steps s
-            where s.policy_id = coalesce(c.dunning_policy_id, ${defaultId})
-              and o.due_date + s.offset_days <= ${asOf}::date
-              -- no step at this offset or later recorded yet (index lookups on the document's events)
-              and not exists (
-                select 1 from dunning_events e join dunning_steps st on st.org_id = e.org_id and st.id = e.step_id
-                where e.org_id = ${orgId} and e.document_id = o.id and st.offset_days >= s.offset_days))
-      ),
-      balances as (
-        select customer_id, sum(outstanding)::bigint as balance from open_docs
-        where customer_id in (select customer_id from candidates) group by customer_id
-      )
-      select k.id, k.customer_id, k.kind, k.number, k.due_date, k.on_hold_until, k.outstanding, b.balance,
-        (select max(st.offset_days) from dunning_events e join dunning_steps st on st.org_id = e.org_id and st.id = e.step_id
-          where e.org_id = ${orgId} and e.document_id = k.id) as last_offset,
-        (k.disputed or exists (select 1 from disputes x where x.org_id = ${orgId} and x.document_id = k.id and x.status = 'open')) as disputed
-      from candidates k
-      join balances b on b.customer_id = k.customer_id`.execute(db),
+  const [{ docs, customers }, promises] = await Promise.all([
+    // In a transaction of its own for its settings: hash tables over the whole ledger fit in
+    // memory, and no JIT compilation (it costs more than it saves on these plans). Inside a
+    // caller's transaction (a dry run), its settings are left alone.
+    db.isTransaction
+      ? loadCandidates(db, orgId, asOf, policies, defaultId)
+      : db.transaction().execute(async (trx) => {
+          await sql`set local work_mem = '64MB'`.execute(trx);
+          await sql`set local jit = off`.execute(trx);
+          return loadCandidates(trx, orgId, asOf, policies, defaultId);
+        }),
     db
       .selectFrom("promises")
       .select(["customer_id", "promised_date", "status"])
@@ -215,8 +322,14 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
   ]);
 
   const policyIds = new Set(policies.map((p) => p.id));
-  const unallocatedBy = new Map(unallocated.rows.map((r) => [r.customer_id, r.u]));
-  const balanceBy = new Map(docs.rows.map((r) => [r.customer_id, r.balance]));
+  const balanceBy = new Map<number, number>();
+  const lastOffsets = new Map<number, number>();
+  const numberBy = new Map<number, string>();
+  for (const d of docs) {
+    balanceBy.set(d.customerId, d.balance);
+    numberBy.set(d.id, d.number);
+    if (d.lastOffset !== null) lastOffsets.set(d.id, d.lastOffset);
+  }
   const customerBy = new Map(customers.map((c) => [c.id, c]));
   const archived = new Map<number, number>();
   for (const p of policies) for (const s of p.archivedSteps ?? []) archived.set(s.id, s.offsetDays);
@@ -237,36 +350,24 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
         })),
       }),
     ),
-    customers: customers
-      .filter((c) => balanceBy.has(c.id))
-      .map((c) => ({
-        id: c.id,
-        status: c.status,
-        onHoldUntil: c.on_hold_until,
-        policyId: c.dunning_policy_id !== null && policyIds.has(c.dunning_policy_id) ? c.dunning_policy_id : defaultId,
-        unallocated: unallocatedBy.get(c.id) ?? 0,
-        balance: balanceBy.get(c.id) ?? 0,
-      })),
-    documents: docs.rows.map((d) => ({
-      id: d.id,
-      customerId: d.customer_id,
-      kind: d.kind,
-      number: d.number,
-      dueDate: d.due_date,
-      outstanding: d.outstanding,
-      disputed: d.disputed,
-      onHoldUntil: d.on_hold_until,
+    customers: customers.map((c) => ({
+      id: c.id,
+      status: c.status,
+      onHoldUntil: c.on_hold_until,
+      policyId: c.dunning_policy_id !== null && policyIds.has(c.dunning_policy_id) ? c.dunning_policy_id : defaultId,
+      unallocated: c.unallocated,
+      balance: balanceBy.get(c.id) ?? 0,
     })),
+    documents: docs,
     events: [],
-    lastOffsets: new Map(docs.rows.filter((d) => d.last_offset !== null).map((d) => [d.id, d.last_offset as number])),
+    lastOffsets,
     promises: promises.map((p): PlanPromise => ({ customerId: p.customer_id, promisedDate: p.promised_date, status: p.status })),
     archivedStepOffsets: archived,
     holidays: { alsaceMoselle: settings["dunning.alsace_moselle"] ?? false },
   });
 
   const stepBy = new Map(policies.flatMap((p) => p.steps.map((s) => [s.id, s] as const)));
-  const numberBy = new Map(docs.rows.map((d) => [d.id, d.number]));
-  const describe = (m: (typeof plan.messages)[number], outboxId: number | null, documentIds: number[]): EngineMessage => {
+  const describe = (m: PlannedMessage, outboxId: number | null, documentIds: number[]): EngineMessage => {
     const c = customerBy.get(m.customerId);
     const s = stepBy.get(m.stepId);
     return {
@@ -301,113 +402,154 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
     return result;
   }
 
-  const skippedBy = new Map<number, typeof plan.skippedSteps>();
+  const skippedBy = new Map<number, SkippedStep[]>();
   for (const s of plan.skippedSteps) {
     const list = skippedBy.get(s.customerId);
     if (list) list.push(s);
     else skippedBy.set(s.customerId, [s]);
   }
-  const batchSize = Math.max(1, options.batchSize ?? 2000);
-  let skippedWritten = 0;
   const payloadOf = (stepId: number, documentIds: number[]) => {
     const s = stepBy.get(stepId);
     return JSON.stringify({ documentIds, step: s?.name, offsetDays: s?.offsetDays });
   };
-  for (let i = 0; i < plan.messages.length; i += batchSize) {
-    const batch = plan.messages.slice(i, i + batchSize);
-    // Rows go in as one array per column (unnest): one statement per table, whatever the batch size.
-    const written = await db.transaction().execute(async (trx) => {
-      const outbox = await sql<{ id: number; customer_id: number; step_id: number }>`
-        insert into outbox (org_id, customer_id, policy_id, step_id, channel, status, as_of, payload)
-        select ${orgId}, x.customer_id, x.policy_id, x.step_id, x.channel, x.status, ${asOf}::date, x.payload::jsonb
-        from unnest(${batch.map((m) => m.customerId)}::bigint[], ${batch.map((m) => m.policyId)}::bigint[],
-                    ${batch.map((m) => m.stepId)}::bigint[], ${batch.map((m) => m.channel)}::text[],
-                    ${batch.map((m) => (m.requireApproval ? "awaiting_approval" : "pending"))}::text[],
-                    ${batch.map((m) => payloadOf(m.stepId, m.documentIds))}::text[])
-          as x(customer_id, policy_id, step_id, channel, status, payload)
-        returning id, customer_id, step_id`.execute(trx);
-      const outboxId = new Map(outbox.rows.map((o) => [`${o.customer_id}|${o.step_id}`, o.id]));
-      const ev = {
-        doc: [] as number[],
-        step: [] as number[],
-        customer: [] as number[],
-        status: [] as string[],
-        date: [] as string[],
-        outbox: [] as number[],
-      };
-      for (const m of batch) {
-        const id = outboxId.get(`${m.customerId}|${m.stepId}`) as number;
-        m.documentIds.forEach((documentId, k) => {
-          ev.doc.push(documentId);
-          ev.step.push(m.stepId);
-          ev.customer.push(m.customerId);
-          ev.status.push(m.requireApproval ? "awaiting_approval" : "planned");
-          ev.date.push(m.scheduledDates[k] as string);
-          ev.outbox.push(id);
-        });
+  // Batches of whole customers (a customer's messages and skipped steps commit together),
+  // written by a few connections at once: batches touch disjoint customers and documents.
+  const batchSize = Math.max(1, options.batchSize ?? 2000);
+  const batches: PlannedMessage[][] = [];
+  let current: PlannedMessage[] = [];
+  for (const m of plan.messages) {
+    if (current.length >= batchSize && current[current.length - 1]?.customerId !== m.customerId) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(m);
+  }
+  if (current.length) batches.push(current);
+  const written: Awaited<ReturnType<typeof writeBatch>>[] = new Array(batches.length);
+  let next = 0;
+  let failed = false;
+  const writer = async () => {
+    while (!failed && next < batches.length) {
+      const k = next++;
+      const batch = batches[k] as PlannedMessage[];
+      const skipped = [...new Set(batch.map((m) => m.customerId))].flatMap((c) => skippedBy.get(c) ?? []);
+      try {
+        written[k] = await db.transaction().execute((trx) => writeBatch(trx, orgId, asOf, batch, skipped, payloadOf));
+      } catch (error) {
+        failed = true;
+        throw error;
       }
-      // Skipped steps (catch-up) of this batch's customers, in the same statement.
-      const customersInBatch = new Set(batch.map((m) => m.customerId));
-      let skippedHere = 0;
-      for (const c of customersInBatch) {
-        for (const k of skippedBy.get(c) ?? []) {
-          ev.doc.push(k.documentId);
-          ev.step.push(k.stepId);
-          ev.customer.push(k.customerId);
-          ev.status.push("skipped");
-          ev.date.push(k.scheduledDate);
-          ev.outbox.push(0);
-          skippedHere++;
-        }
-      }
-      const inserted = await sql<{ outbox_id: number | null; document_id: number }>`
-        insert into dunning_events (org_id, document_id, step_id, customer_id, status, reason, scheduled_date, as_of, outbox_id)
-        select ${orgId}, x.document_id, x.step_id, x.customer_id, x.status,
-               case when x.status = 'skipped' then 'catch_up' end, x.scheduled_date, ${asOf}::date, nullif(x.outbox_id, 0)
-        from unnest(${ev.doc}::bigint[], ${ev.step}::bigint[], ${ev.customer}::bigint[], ${ev.status}::text[],
-                    ${ev.date}::date[], ${ev.outbox}::bigint[])
-          as x(document_id, step_id, customer_id, status, scheduled_date, outbox_id)
-        on conflict (org_id, document_id, step_id) do nothing
-        returning outbox_id, document_id`.execute(trx);
-      const mine = new Map<number, Set<number>>();
-      let skipped = 0;
-      for (const r of inserted.rows) {
-        if (r.outbox_id === null) {
-          skipped++;
-          continue;
-        }
-        const set = mine.get(r.outbox_id);
-        if (set) set.add(r.document_id);
-        else mine.set(r.outbox_id, new Set([r.document_id]));
-      }
-      // Reconcile with a concurrent run: keep only the documents this run recorded.
-      const kept: EngineMessage[] = [];
-      const orphans: number[] = [];
-      for (const m of batch) {
-        const id = outboxId.get(`${m.customerId}|${m.stepId}`) as number;
-        const docsMine = mine.get(id);
-        if (!docsMine || docsMine.size === 0) {
-          orphans.push(id);
-          continue;
-        }
-        const docsKept = m.documentIds.filter((d) => docsMine.has(d));
-        if (docsKept.length !== m.documentIds.length) {
-          await chaseDb(trx)
-            .updateTable("outbox")
-            .set({ payload: payloadOf(m.stepId, docsKept) })
-            .where("org_id", "=", orgId)
-            .where("id", "=", id)
-            .execute();
-        }
-        kept.push(describe(m, id, docsKept));
-      }
-      if (orphans.length) await chaseDb(trx).deleteFrom("outbox").where("org_id", "=", orgId).where("id", "in", orphans).execute();
-      return { kept, skipped: Math.min(skipped, skippedHere) };
-    });
-    result.messages.push(...written.kept);
-    skippedWritten += written.skipped;
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(Math.max(1, options.writers ?? 2), batches.length) }, writer));
+  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (rejected) throw rejected.reason;
+  let skippedWritten = 0;
+  for (const w of written) {
+    for (const x of w.messages) result.messages.push(describe(x.message, x.outboxId, x.documentIds));
+    skippedWritten += w.skipped;
   }
   result.planned = result.messages.length;
   result.skippedSteps = skippedWritten;
   return result;
+}
+
+/**
+ * Records a batch of messages in one transaction, with one statement: the outbox rows, and
+ * the events of their documents (plus the skipped steps of the batch's customers) pointing
+ * at them. `on conflict do nothing` on (org_id, document_id, step_id) makes a concurrent run
+ * lose quietly; the statement reports per message how many of its events were inserted, and
+ * only a message that lost some (a race) is corrected: its payload lists the documents this
+ * run recorded, or the row is deleted when it recorded none.
+ */
+async function writeBatch(
+  trx: Db,
+  orgId: number,
+  asOf: string,
+  batch: readonly PlannedMessage[],
+  skipped: readonly SkippedStep[],
+  payloadOf: (stepId: number, documentIds: number[]) => string,
+): Promise<{ messages: { message: PlannedMessage; outboxId: number; documentIds: number[] }[]; skipped: number }> {
+  const ev = { doc: [] as number[], step: [] as number[], customer: [] as number[], status: [] as string[], date: [] as string[] };
+  for (const m of batch) {
+    const status = m.requireApproval ? "awaiting_approval" : "planned";
+    for (let k = 0; k < m.documentIds.length; k++) {
+      ev.doc.push(m.documentIds[k] as number);
+      ev.step.push(m.stepId);
+      ev.customer.push(m.customerId);
+      ev.status.push(status);
+      ev.date.push(m.scheduledDates[k] as string);
+    }
+  }
+  for (const k of skipped) {
+    ev.doc.push(k.documentId);
+    ev.step.push(k.stepId);
+    ev.customer.push(k.customerId);
+    ev.status.push("skipped");
+    ev.date.push(k.scheduledDate);
+  }
+  // One row per message (id, events inserted), then one row (null id) counting the skipped steps inserted.
+  const r = await sql<{ id: number | null; customer_id: number | null; step_id: number | null; inserted: number }>`
+    with ob as (
+      insert into outbox (org_id, customer_id, policy_id, step_id, channel, status, as_of, payload)
+      select ${orgId}, m.customer_id, m.policy_id, m.step_id, m.channel, m.status, ${asOf}::date, m.payload::jsonb
+      from unnest(${batch.map((m) => m.customerId)}::bigint[], ${batch.map((m) => m.policyId)}::bigint[],
+                  ${batch.map((m) => m.stepId)}::bigint[], ${batch.map((m) => m.channel)}::text[],
+                  ${batch.map((m) => (m.requireApproval ? "awaiting_approval" : "pending"))}::text[],
+                  ${batch.map((m) => payloadOf(m.stepId, m.documentIds))}::text[])
+        with ordinality as m(customer_id, policy_id, step_id, channel, status, payload, k)
+      order by m.k
+      returning id, customer_id, step_id
+    ),
+    ev as (
+      insert into dunning_events (org_id, document_id, step_id, customer_id, status, reason, scheduled_date, as_of, outbox_id)
+      select ${orgId}, x.document_id, x.step_id, x.customer_id, x.status,
+             case when x.status = 'skipped' then 'catch_up' end, x.scheduled_date, ${asOf}::date, ob.id
+      from unnest(${ev.doc}::bigint[], ${ev.step}::bigint[], ${ev.customer}::bigint[], ${ev.status}::text[], ${ev.date}::date[])
+        as x(document_id, step_id, customer_id, status, scheduled_date)
+      left join ob on x.status <> 'skipped' and ob.customer_id = x.customer_id and ob.step_id = x.step_id
+      order by x.document_id, x.step_id
+      on conflict (org_id, document_id, step_id) do nothing
+      returning outbox_id
+    )
+    select ob.id, ob.customer_id, ob.step_id, coalesce(n.inserted, 0)::int as inserted
+    from ob left join (select outbox_id, count(*) as inserted from ev where outbox_id is not null group by outbox_id) n on n.outbox_id = ob.id
+    union all
+    select null, null, null, count(*)::int from ev where outbox_id is null`.execute(trx);
+  let skippedInserted = 0;
+  const outbox = new Map<string, { id: number; inserted: number }>();
+  for (const row of r.rows) {
+    if (row.id === null) skippedInserted = row.inserted;
+    else outbox.set(`${row.customer_id}|${row.step_id}`, { id: row.id, inserted: row.inserted });
+  }
+  const messages: { message: PlannedMessage; outboxId: number; documentIds: number[] }[] = [];
+  const orphans: number[] = [];
+  const cdb = chaseDb(trx);
+  for (const m of batch) {
+    const o = outbox.get(`${m.customerId}|${m.stepId}`) as { id: number; inserted: number };
+    if (o.inserted === m.documentIds.length) {
+      messages.push({ message: m, outboxId: o.id, documentIds: m.documentIds });
+      continue;
+    }
+    if (o.inserted === 0) {
+      orphans.push(o.id);
+      continue;
+    }
+    // A concurrent run recorded some of these documents at this step: keep only ours.
+    const mine = new Set(
+      (
+        await cdb.selectFrom("dunning_events").select("document_id").where("org_id", "=", orgId).where("outbox_id", "=", o.id).execute()
+      ).map((e) => e.document_id),
+    );
+    const kept = m.documentIds.filter((d) => mine.has(d));
+    await cdb
+      .updateTable("outbox")
+      .set({ payload: payloadOf(m.stepId, kept) })
+      .where("org_id", "=", orgId)
+      .where("id", "=", o.id)
+      .execute();
+    messages.push({ message: m, outboxId: o.id, documentIds: kept });
+  }
+  if (orphans.length) await cdb.deleteFrom("outbox").where("org_id", "=", orgId).where("id", "in", orphans).execute();
+  return { messages, skipped: skippedInserted };
 }

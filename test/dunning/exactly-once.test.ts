@@ -159,3 +159,44 @@ describe.runIf(BACKENDS.includes("postgres"))("concurrent workers on PostgreSQL"
     expect((await outboxRows(t.store, o.org.id)).every((r) => r.status === "sent" && r.attempts === 1)).toBe(true);
   });
 });
+
+describe.runIf(BACKENDS.includes("postgres"))("concurrent planning runs on PostgreSQL", () => {
+  let t: TestDb;
+  afterEach(async () => {
+    await t?.dispose();
+  });
+
+  it("record each document's step once, and every message lists exactly the documents it recorded", async () => {
+    t = await openTestDb("postgres");
+    const o = await chaseOrg(t.store);
+    // Per customer: a invoice at +1 (its −5 skipped) and b at +30 (email and letter; −5, +1, +8, +15 skipped).
+    for (let i = 0; i < 40; i++) {
+      const c = await customer(t.store, o.org.id, `R${i}`);
+      await makeInvoice(t.store, o.org.id, c.id, `F-R${i}a`, 10_000 + i, "2026-01-31", "2026-03-02");
+      await makeInvoice(t.store, o.org.id, c.id, `F-R${i}b`, 20_000 + i, "2026-01-01", "2026-02-01");
+    }
+    const other = await openStore({ databaseUrl: t.databaseUrl as string });
+    let planned = 0;
+    try {
+      // Both runs read before either writes much: small batches, two writers each, racing on the same keys.
+      const runs = await Promise.all(
+        [t.store.db, other.db].map((db) => planRun(db, o.org.id, { asOf: "2026-03-03", batchSize: 3, writers: 2 })),
+      );
+      planned = runs.reduce((n, r) => n + r.planned, 0);
+      expect(runs.reduce((n, r) => n + r.skippedSteps, 0)).toBe(40 * 5);
+    } finally {
+      await other.close();
+    }
+    const events = await eventRows(t.store, o.org.id);
+    const outbox = await outboxRows(t.store, o.org.id);
+    expect(events.filter((e) => e.status === "skipped")).toHaveLength(40 * 5);
+    expect(events.filter((e) => e.status === "planned")).toHaveLength(40 * 3);
+    expect(outbox).toHaveLength(40 * 3);
+    expect(planned).toBe(40 * 3);
+    for (const row of outbox) {
+      const recorded = events.filter((e) => e.outbox_id === row.id).map((e) => e.document_id);
+      expect(recorded).toHaveLength(1);
+      expect((row.payload as { documentIds: number[] }).documentIds).toEqual(recorded);
+    }
+  });
+});
