@@ -642,6 +642,8 @@ const fr = {
   "settings.logo.size": "Image trop lourde : 256 Ko au plus.",
   "settings.logo.preview": "Aperçu du logo",
   "settings.logo.remove": "Retirer le logo",
+  "settings.logo.choose": "Choisir une image…",
+  "settings.logo.change": "Changer d'image…",
   "setting.penalties.contractual_rate.help":
     "Celui de vos CGV, s'il y en a un (jamais moins de 3 fois le taux légal). Vide : taux BCE + 10 points. Un client peut avoir le sien.",
   "setting.webhook.url": "URL du webhook",
@@ -1288,6 +1290,8 @@ const en: Record<MsgKey, string> = {
   "settings.logo.size": "Image too large: 256 KB at most.",
   "settings.logo.preview": "Logo preview",
   "settings.logo.remove": "Remove the logo",
+  "settings.logo.choose": "Choose an image…",
+  "settings.logo.change": "Change image…",
   "setting.penalties.contractual_rate.help":
     "The one in your terms of sale, if any (never below 3 × the legal rate). Empty: ECB rate + 10 points. A customer may have its own.",
   "setting.webhook.url": "Webhook URL",

@@ -293,7 +293,18 @@ function LogoInput({ id, value, disabled, onChange }: { id: string; value: strin
   return (
     <div className="logo-field">
       {value ? <img className="logo-preview" src={value} alt={t("settings.logo.preview")} /> : null}
-      <input id={id} type="file" accept="image/png,image/jpeg" disabled={disabled} onChange={(e) => pick(e.target.files?.[0])} />
+      {/* The browser's own file button speaks the browser's language; this label speaks the app's. */}
+      <label htmlFor={id} className={`btn btn-secondary${disabled ? " disabled" : ""}`}>
+        {t(value ? "settings.logo.change" : "settings.logo.choose")}
+      </label>
+      <input
+        id={id}
+        className="sr-only"
+        type="file"
+        accept="image/png,image/jpeg"
+        disabled={disabled}
+        onChange={(e) => pick(e.target.files?.[0])}
+      />
       {value && !disabled ? (
         <Button variant="ghost" onClick={() => onChange("")}>
           {t("settings.logo.remove")}
