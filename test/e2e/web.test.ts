@@ -68,7 +68,8 @@ describe("web app end to end (Chromium)", () => {
 
   it("shows the login screen in French by default, then logs in", async () => {
     await page.goto(`${base}/`);
-    await expect(page.getByRole("heading", { name: "Connexion" }).isVisible()).resolves.toBe(true);
+    // The page asks who is logged in before it shows the form: wait for it (isVisible does not wait).
+    await page.getByRole("heading", { name: "Connexion" }).waitFor();
     await screenshot(page, "01-login");
     await page.getByLabel("E-mail").fill(EMAIL);
     await page.getByLabel("Mot de passe").fill("wrong-password");
