@@ -306,9 +306,9 @@ async function main() {
         },
       },
       {
-        // The delay profiles are a snapshot kept until the ledger changes (services/snapshots.ts):
+        // The forecast keeps its grouped open documents until the ledger changes (snapshots.ts):
         // the row above reads it, this one pays for rebuilding it, as the first forecast after a write does.
-        figure: "forecast, profiles rebuilt (first after a write)",
+        figure: "forecast, first after a write (rebuilt)",
         service: async () => {
           await sql`delete from snapshots where org_id = ${org}`.execute(store.db);
           return reportForecast(store.db, actor, { asOf: AS_OF });

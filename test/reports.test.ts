@@ -353,7 +353,7 @@ describe.each(BACKENDS)("reports through the database on %s", (backend) => {
       expect(r.receivedByMonth.at(-1)).toEqual({ month: "2025-10", received: "100.00" });
     });
 
-    it("keeps the delay profiles between forecasts only until the ledger changes", async () => {
+    it("keeps the forecast between requests only until the ledger changes", async () => {
       const orgId = (await makeOrg(t.store, "profiles")).org.id;
       const l = ledger(t.store, orgId);
       const c = await l.customer("P1");
@@ -372,6 +372,29 @@ describe.each(BACKENDS)("reports through the database on %s", (backend) => {
       const p2 = await l.invoice(c.id, "P-2", 1_000, "2025-08-01", "2025-08-31");
       await l.payment(c.id, "2025-09-30", 1_000, [[p2, 1_000]]);
       expect(await weeks()).toEqual(["0.00", "0.00", "95.24", "333.33"]);
+    });
+
+    it("adds another past date to the kept forecast, with the figures of a fresh one", async () => {
+      const orgId = (await makeOrg(t.store, "eves")).org.id;
+      const l = ledger(t.store, orgId);
+      const c = await l.customer("E1");
+      const p1 = await l.invoice(c.id, "E-P", 1_000, "2025-06-01", "2025-07-01");
+      await l.payment(c.id, "2025-07-11", 1_000, [[p1, 1_000]]);
+      await l.invoice(c.id, "E-1", 2_000, "2025-09-20", "2025-10-20");
+      await l.invoice(c.id, "E-2", 3_000, "2025-10-11", "2025-11-10");
+      const run = (pastWeeks: number) => reportForecast(t.store.db, cliActor(orgId), { asOf: "2025-10-31", weeks: 4, pastWeeks });
+      const eves = async () =>
+        (await sql<{ eves: string[] }>`select data->'eves' as eves from snapshots where org_id = ${orgId} and kind = 'forecast'`.execute(t.store.db))
+          .rows[0]?.eves;
+      const today = forecastToJson(await run(0));
+      expect(await eves()).toEqual(["2025-10-31"]);
+      const kept = forecastToJson(await run(3));
+      expect(await eves()).toEqual(["2025-10-31", "2025-10-10"]);
+      expect(kept.weeks).toEqual(today.weeks);
+      await sql`delete from snapshots where org_id = ${orgId}`.execute(t.store.db);
+      expect(forecastToJson(await run(3))).toEqual(kept);
+      // E-1 (due 20/10, expected 30/10 with its 10 days of delay) was open on 10/10.
+      expect(kept.past.map((w) => w.expected)).toEqual(["0.00", "0.00", "2000.00"]);
     });
 
     it("computes the delay profile in SQL exactly as the domain does", async () => {

@@ -5,21 +5,23 @@
  *
  * Each customer's delay profile comes from its documents paid during the 365 days ending
  * at the as-of date (domain/behaviour.ts `delayProfile`; the whole organisation's profile
- * for a customer without any), kept between requests until the ledger changes
- * (`delayProfiles`). The database groups the open documents by expected window
- * (due date shifted by the profile). The past forecast uses the same profiles (what is
- * measured is how well invoices are placed, knowing how customers pay) and the documents
- * open at its date.
+ * for a customer without any). The database groups the open documents by expected window
+ * (due date shifted by the profile), and keeps the groups until the ledger changes
+ * (`ensureForecastGroups`). The past forecast uses the same profiles (what is measured is
+ * how well invoices are placed, knowing how customers pay) and the documents open at its
+ * date.
  */
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { addDays, addMonths, type IsoDate, startOfMonth } from "../domain/dates.js";
 import { type ForecastGroup, type ForecastResult, forecastReceipts, type Period, weekPeriods } from "../domain/forecast.js";
+import { conflict } from "../errors.js";
 import type { Db } from "../store/connect.js";
 import { delayProfileColumns, openDocumentsAt, paidDocumentsIn } from "../store/ledger-sql.js";
+import type { Database } from "../store/schema.js";
 import { type Actor, requirePermission } from "./actor.js";
 import { BEHAVIOUR_YEAR_DAYS } from "./report-behaviour.js";
-import { checkPositiveInteger, dateList, inReport, money, resolveAsOf } from "./report-common.js";
-import { freshSnapshot } from "./snapshots.js";
+import { checkPositiveInteger, dateList, inReport, money, reportSettings, resolveAsOf } from "./report-common.js";
+import { freshSnapshot, snapshotData } from "./snapshots.js";
 
 export interface ForecastInput {
   asOf?: string;
@@ -45,67 +47,98 @@ export interface ForecastReport extends ForecastResult {
   receivedByMonth: Array<{ month: string; received: number }>;
 }
 
-/**
- * Every customer's delay profile at `asOf` (documents paid during the 365 days ending then;
- * the organisation's for a customer without any), kept as a snapshot (snapshots.ts) until
- * the ledger changes: the forecast is on the dashboard, and a year of paid invoices is most
- * of what it would read. One row per customer in `customer_delay_profiles`, with whether
- * its receivables are doubtful, so that the forecast joins one table.
- */
-export async function delayProfiles(db: Db, orgId: number, asOf: IsoDate): Promise<void> {
-  const profileFrom = addDays(asOf, -(BEHAVIOUR_YEAR_DAYS - 1));
-  await freshSnapshot(db, orgId, "delay_profile", asOf, async (trx) => {
-    await sql`delete from customer_delay_profiles where org_id = ${orgId}`.execute(trx);
-    // Sums in integers per customer (and for the organisation, of those sums), each
-    // converted once to float8 (delayProfileColumns).
-    await sql`
-      with prof as materialized (
-        select p.customer_id, sum(p.paid)::bigint as w, sum(p.paid * (p.paid_date - p.due_date))::bigint as l,
-               sum(p.paid * (p.paid_date - p.due_date) * (p.paid_date - p.due_date))::bigint as l2
-        from ${paidDocumentsIn(orgId, profileFrom, asOf)} p group by p.customer_id
-      ),
-      org as materialized (select sum(w)::float8 as w, sum(l)::float8 as l, sum(l2)::float8 as l2 from prof)
-      insert into customer_delay_profiles (org_id, customer_id, shift, spread, doubtful)
-      select ${orgId}, x.customer_id, x.shift, x.spread, x.doubtful
-      from (
-        select c.id as customer_id, c.status = 'defaulted' as doubtful,
-               ${delayProfileColumns(
-                 sql`case when p.w > 0 then p.w::float8 else org.w end`,
-                 sql`case when p.w > 0 then p.l::float8 else org.l end`,
-                 sql`case when p.w > 0 then p.l2::float8 else org.l2 end`,
-               )}
-        from customers c left join prof p on p.customer_id = c.id cross join org
-        where c.org_id = ${orgId}
-      ) x`.execute(trx);
-    return {};
-  });
+interface ForecastSnapshot {
+  eves: IsoDate[];
 }
 
 /**
- * Open documents at each eve, grouped by expected window (due date shifted by the
- * customer's profile, or the organisation's), as `ForecastGroup`s per eve. One branch per
- * eve (a UNION ALL rather than a join on a list of dates) so that each is planned with its
- * own date and reads the right index.
+ * Makes sure the organisation's forecast snapshot (snapshots.ts) holds the groups of
+ * `eves` for `asOf`: kept until the ledger changes, because the forecast is on the
+ * dashboard and the groups are a few thousand rows where computing them reads a year of
+ * paid invoices and every open one. Eves it does not hold yet (another `--past-weeks`) are
+ * added to it.
  */
-export async function forecastGroups(db: Db, orgId: number, eves: readonly IsoDate[]): Promise<Map<IsoDate, ForecastGroup[]>> {
+async function ensureForecastGroups(db: Db, orgId: number, asOf: IsoDate, eves: readonly IsoDate[]): Promise<void> {
+  await freshSnapshot<ForecastSnapshot>(
+    db,
+    orgId,
+    "forecast",
+    asOf,
+    async (trx, kept) => {
+      if (!kept) await sql`delete from forecast_groups where org_id = ${orgId}`.execute(trx);
+      const missing = eves.filter((e) => !kept?.eves.includes(e));
+      await insertForecastGroups(trx, orgId, asOf, missing);
+      return { eves: [...(kept?.eves ?? []), ...missing] };
+    },
+    (data) => eves.every((e) => data.eves.includes(e)),
+  );
+}
+
+/**
+ * The groups of `eves` (`ForecastGroup`s per eve) read from the snapshot in the report's
+ * transaction, or undefined when a write or a rebuild for another date replaced it since
+ * `ensureForecastGroups`.
+ */
+async function readForecastGroups(
+  trx: Transaction<Database>,
+  orgId: number,
+  asOf: IsoDate,
+  eves: readonly IsoDate[],
+): Promise<Map<IsoDate, ForecastGroup[]> | undefined> {
+  const held = await snapshotData<ForecastSnapshot>(trx, orgId, "forecast", asOf);
+  if (!held || !eves.every((e) => held.eves.includes(e))) return undefined;
+  const r = await sql<{ eve: string; win_from: string; win_to: string; disputed: boolean; doubtful: boolean; amount: number }>`
+    select eve, win_from, win_to, disputed, doubtful, amount from forecast_groups
+    where org_id = ${orgId} and eve = any(cast(${dateList(eves)} as date[]))`.execute(trx);
+  const out = new Map<IsoDate, ForecastGroup[]>(eves.map((e) => [e, []]));
+  for (const g of r.rows) {
+    out.get(g.eve)?.push({ window: { from: g.win_from, to: g.win_to }, amount: g.amount, disputed: g.disputed, doubtful: g.doubtful });
+  }
+  return out;
+}
+
+/**
+ * Computes the groups of `eves` into forecast_groups, in one statement. Each customer's
+ * delay profile comes from its documents paid during the 365 days ending at `asOf` (the
+ * organisation's for a customer without any; sums in integers, each converted once to
+ * float8 by delayProfileColumns); the past eves use the same profiles. One branch of open
+ * documents per eve (a UNION ALL rather than a join on a list of dates) so that each is
+ * planned with its own date and reads the right index.
+ */
+async function insertForecastGroups(trx: Transaction<Database>, orgId: number, asOf: IsoDate, eves: readonly IsoDate[]): Promise<void> {
+  if (eves.length === 0) return;
+  const profileFrom = addDays(asOf, -(BEHAVIOUR_YEAR_DAYS - 1));
   const open = sql.join(
     eves.map(
       (e) => sql`select ${e}::date as eve, x.customer_id, x.due_date, x.disputed, x.outstanding from ${openDocumentsAt(orgId, e)} x`,
     ),
     sql` union all `,
   );
-  const r = await sql<{ eve: string; win_from: string; win_to: string; disputed: boolean; doubtful: boolean; amount: number }>`
-    with shape as (select customer_id, doubtful, shift, spread from customer_delay_profiles where org_id = ${orgId}),
+  // The report planner settings: grouping a year of paid invoices by customer must not spill.
+  await reportSettings(trx);
+  await sql`
+    with prof as materialized (
+      select p.customer_id, sum(p.paid)::bigint as w, sum(p.paid * (p.paid_date - p.due_date))::bigint as l,
+             sum(p.paid * (p.paid_date - p.due_date) * (p.paid_date - p.due_date))::bigint as l2
+      from ${paidDocumentsIn(orgId, profileFrom, asOf)} p group by p.customer_id
+    ),
+    org as materialized (select sum(w)::float8 as w, sum(l)::float8 as l, sum(l2)::float8 as l2 from prof),
+    shape as materialized (
+      select c.id as customer_id, c.status = 'defaulted' as doubtful,
+             ${delayProfileColumns(
+               sql`case when p.w > 0 then p.w::float8 else org.w end`,
+               sql`case when p.w > 0 then p.l::float8 else org.l end`,
+               sql`case when p.w > 0 then p.l2::float8 else org.l2 end`,
+             )}
+      from customers c left join prof p on p.customer_id = c.id cross join org
+      where c.org_id = ${orgId}
+    ),
     o as (${open})
-    select o.eve, o.due_date + s.shift - s.spread as win_from, o.due_date + s.shift + s.spread as win_to,
-           o.disputed, s.doubtful, sum(o.outstanding)::bigint as amount
+    insert into forecast_groups (org_id, eve, win_from, win_to, disputed, doubtful, amount)
+    select ${orgId}, o.eve, o.due_date + s.shift - s.spread, o.due_date + s.shift + s.spread, o.disputed, s.doubtful,
+           sum(o.outstanding)::bigint
     from o join shape s on s.customer_id = o.customer_id
-    group by 1, 2, 3, 4, 5`.execute(db);
-  const out = new Map<IsoDate, ForecastGroup[]>(eves.map((e) => [e, []]));
-  for (const g of r.rows) {
-    out.get(g.eve)?.push({ window: { from: g.win_from, to: g.win_to }, amount: g.amount, disputed: g.disputed, doubtful: g.doubtful });
-  }
-  return out;
+    group by 2, 3, 4, 5, 6`.execute(trx);
 }
 
 export async function reportForecast(db: Db, actor: Actor, input: ForecastInput = {}): Promise<ForecastReport> {
@@ -120,25 +153,37 @@ export async function reportForecast(db: Db, actor: Actor, input: ForecastInput 
   const eve = addDays(asOf, -7 * pastWeeks);
   const past = weekPeriods(eve, pastWeeks);
 
-  await delayProfiles(db, orgId, asOf);
-  const data = await inReport(db, async (trx) => {
-    const groups = await forecastGroups(trx, orgId, pastWeeks > 0 ? [asOf, eve] : [asOf]);
-    const receipts = await sql<{ weeks: Array<[number, number]> | null; months: Array<[string, number]> | null }>`
-      select
-        (select json_agg(json_build_array(k.i, (select coalesce(sum(p.amount), 0) from payments p
-                                                 where p.org_id = ${orgId} and p.date >= k.a and p.date <= k.b)))
-         from unnest(cast(${dateList(past.map((p) => p.from))} as date[]), cast(${dateList(past.map((p) => p.to))} as date[]))
-              with ordinality as k(a, b, i)) as weeks,
-        (select json_agg(json_build_array(m.month, m.received))
-         from (select to_char(date, 'YYYY-MM') as month, sum(amount) as received from payments
-               where org_id = ${orgId} and date >= ${historyFrom}::date and date <= ${asOf}::date and ${historyMonths > 0}
-               group by 1) m) as months`.execute(trx);
-    const row = receipts.rows[0];
-    return { groups, received: row?.weeks ?? [], byMonth: row?.months ?? [] };
-  });
+  const eves = pastWeeks > 0 ? [asOf, eve] : [asOf];
 
-  const result = forecastReceipts(data.groups.get(asOf) ?? [], asOf, { weeks, months });
-  const then = forecastReceipts(data.groups.get(eve) ?? [], eve, { weeks: pastWeeks, months: 0 });
+  const read = () =>
+    inReport(db, async (trx) => {
+      const groups = await readForecastGroups(trx, orgId, asOf, eves);
+      if (!groups) return undefined;
+      const receipts = await sql<{ weeks: Array<[number, number]> | null; months: Array<[string, number]> | null }>`
+        select
+          (select json_agg(json_build_array(k.i, (select coalesce(sum(p.amount), 0) from payments p
+                                                   where p.org_id = ${orgId} and p.date >= k.a and p.date <= k.b)))
+           from unnest(cast(${dateList(past.map((p) => p.from))} as date[]), cast(${dateList(past.map((p) => p.to))} as date[]))
+                with ordinality as k(a, b, i)) as weeks,
+          (select json_agg(json_build_array(m.month, m.received))
+           from (select to_char(date, 'YYYY-MM') as month, sum(amount) as received from payments
+                 where org_id = ${orgId} and date >= ${historyFrom}::date and date <= ${asOf}::date and ${historyMonths > 0}
+                 group by 1) m) as months`.execute(trx);
+      const row = receipts.rows[0];
+      return { groups, received: row?.weeks ?? [], byMonth: row?.months ?? [] };
+    });
+  let data: Awaited<ReturnType<typeof read>>;
+  // A write (or a rebuild for another date) between making the snapshot and reading it
+  // sends us round again; three turns in a row only under a stream of writes.
+  for (let turn = 0; turn < 3 && !data; turn++) {
+    await ensureForecastGroups(db, orgId, asOf, eves);
+    data = await read();
+  }
+  if (!data) throw conflict("the ledger kept changing while the forecast was computed; try again");
+  const { groups } = data;
+
+  const result = forecastReceipts(groups.get(asOf) ?? [], asOf, { weeks, months });
+  const then = forecastReceipts(groups.get(eve) ?? [], eve, { weeks: pastWeeks, months: 0 });
   const receivedAt = new Map(data.received.map(([k, amount]) => [Number(k), amount]));
   const monthReceived = new Map(data.byMonth);
   return {
