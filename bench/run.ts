@@ -186,8 +186,9 @@ function forecastBaseline(org: number) {
                                                from live l where l.eve = '${eve}' and l.f <= w.t and l.t >= w.f),
                                              (select coalesce(sum(amount), 0) from payments where org_id = ${org} and date between w.f and w.t)) order by w.k)
               from past w) as past,
-           (select json_agg(json_build_array(month, received)) from (select to_char(date, 'YYYY-MM') as month, sum(amount) as received
-              from payments where org_id = ${org} and date >= '${startOfMonth(addMonths(startOfMonth(d), -5))}' and date <= '${d}' group by 1) m) as history`;
+           (select json_agg(json_build_array(month, received)) from (select to_char(x.date, 'YYYY-MM') as month, sum(x.s) as received
+              from (select date, sum(amount) as s from payments where org_id = ${org}
+                      and date >= '${startOfMonth(addMonths(startOfMonth(d), -5))}' and date <= '${d}' group by date) x group by 1) m) as history`;
 }
 
 // ---------------------------------------------------------------------------------------
