@@ -412,7 +412,7 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
     const s = stepBy.get(stepId);
     return JSON.stringify({ documentIds, step: s?.name, offsetDays: s?.offsetDays });
   };
-  // Batches of whole customers (a customer's messages and skipped steps commit together),
+  // Batches of whole customers (a customer's messages and the steps it skipped commit together),
   // written by a few connections at once: batches touch disjoint customers and documents.
   const batchSize = Math.max(1, options.batchSize ?? 2000);
   const batches: PlannedMessage[][] = [];
@@ -456,11 +456,12 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
 
 /**
  * Records a batch of messages in one transaction, with one statement: the outbox rows, and
- * the events of their documents (plus the skipped steps of the batch's customers) pointing
- * at them. `on conflict do nothing` on (org_id, document_id, step_id) makes a concurrent run
- * lose quietly; the statement reports per message how many of its events were inserted, and
- * only a message that lost some (a race) is corrected: its payload lists the documents this
- * run recorded, or the row is deleted when it recorded none.
+ * the events of their documents pointing at them; the steps a document skipped (catch-up)
+ * are listed on the event of its first step recorded (migration 0010). `on conflict do
+ * nothing` on (org_id, document_id, step_id) makes a concurrent run lose quietly; the
+ * statement reports per message how many of its events were inserted (and how many skipped
+ * steps they list), and only a message that lost some (a race) is corrected: its payload
+ * lists the documents this run recorded, or the row is deleted when it recorded none.
  */
 async function writeBatch(
   trx: Db,
@@ -470,26 +471,34 @@ async function writeBatch(
   skipped: readonly SkippedStep[],
   payloadOf: (stepId: number, documentIds: number[]) => string,
 ): Promise<{ messages: { message: PlannedMessage; outboxId: number; documentIds: number[] }[]; skipped: number }> {
-  const ev = { doc: [] as number[], step: [] as number[], customer: [] as number[], status: [] as string[], date: [] as string[] };
+  const skippedOf = new Map<number, number[]>();
+  for (const k of skipped) {
+    const list = skippedOf.get(k.documentId);
+    if (list) list.push(k.stepId);
+    else skippedOf.set(k.documentId, [k.stepId]);
+  }
+  const ev = {
+    doc: [] as number[],
+    step: [] as number[],
+    customer: [] as number[],
+    date: [] as string[],
+    skipped: [] as (string | null)[],
+  };
   for (const m of batch) {
-    const status = m.requireApproval ? "awaiting_approval" : "planned";
     for (let k = 0; k < m.documentIds.length; k++) {
-      ev.doc.push(m.documentIds[k] as number);
+      const doc = m.documentIds[k] as number;
+      const steps = skippedOf.get(doc);
+      // On one event only, when twin steps of the same day are both recorded.
+      skippedOf.delete(doc);
+      ev.doc.push(doc);
       ev.step.push(m.stepId);
       ev.customer.push(m.customerId);
-      ev.status.push(status);
       ev.date.push(m.scheduledDates[k] as string);
+      ev.skipped.push(steps ? `{${steps.join(",")}}` : null);
     }
   }
-  for (const k of skipped) {
-    ev.doc.push(k.documentId);
-    ev.step.push(k.stepId);
-    ev.customer.push(k.customerId);
-    ev.status.push("skipped");
-    ev.date.push(k.scheduledDate);
-  }
-  // One row per message (id, events inserted), then one row (null id) counting the skipped steps inserted.
-  const r = await sql<{ id: number | null; customer_id: number | null; step_id: number | null; inserted: number }>`
+  // One row per message: its id, the events inserted and the skipped steps they list.
+  const r = await sql<{ id: number; customer_id: number; step_id: number; inserted: number; skipped: number }>`
     with ob as (
       insert into outbox (org_id, customer_id, policy_id, step_id, channel, status, as_of, payload)
       select ${orgId}, m.customer_id, m.policy_id, m.step_id, m.channel, m.status, ${asOf}::date, m.payload::jsonb
@@ -499,28 +508,28 @@ async function writeBatch(
                   ${batch.map((m) => payloadOf(m.stepId, m.documentIds))}::text[])
         with ordinality as m(customer_id, policy_id, step_id, channel, status, payload, k)
       order by m.k
-      returning id, customer_id, step_id
+      returning id, customer_id, step_id, status
     ),
     ev as (
-      insert into dunning_events (org_id, document_id, step_id, customer_id, status, reason, scheduled_date, as_of, outbox_id)
-      select ${orgId}, x.document_id, x.step_id, x.customer_id, x.status,
-             case when x.status = 'skipped' then 'catch_up' end, x.scheduled_date, ${asOf}::date, ob.id
-      from unnest(${ev.doc}::bigint[], ${ev.step}::bigint[], ${ev.customer}::bigint[], ${ev.status}::text[], ${ev.date}::date[])
-        as x(document_id, step_id, customer_id, status, scheduled_date)
-      left join ob on x.status <> 'skipped' and ob.customer_id = x.customer_id and ob.step_id = x.step_id
+      insert into dunning_events (org_id, document_id, step_id, customer_id, status, scheduled_date, as_of, outbox_id, skipped_steps)
+      select ${orgId}, x.document_id, x.step_id, x.customer_id, case when ob.status = 'pending' then 'planned' else ob.status end,
+             x.scheduled_date, ${asOf}::date, ob.id, x.skipped::bigint[]
+      from unnest(${ev.doc}::bigint[], ${ev.step}::bigint[], ${ev.customer}::bigint[], ${ev.date}::date[], ${ev.skipped}::text[])
+        as x(document_id, step_id, customer_id, scheduled_date, skipped)
+      join ob on ob.customer_id = x.customer_id and ob.step_id = x.step_id
       order by x.document_id, x.step_id
       on conflict (org_id, document_id, step_id) do nothing
-      returning outbox_id
+      returning outbox_id, coalesce(cardinality(skipped_steps), 0) as skipped
     )
-    select ob.id, ob.customer_id, ob.step_id, coalesce(n.inserted, 0)::int as inserted
-    from ob left join (select outbox_id, count(*) as inserted from ev where outbox_id is not null group by outbox_id) n on n.outbox_id = ob.id
-    union all
-    select null, null, null, count(*)::int from ev where outbox_id is null`.execute(trx);
+    select ob.id, ob.customer_id, ob.step_id, coalesce(n.inserted, 0)::int as inserted, coalesce(n.skipped, 0)::int as skipped
+    from ob left join (select outbox_id, count(*) as inserted, sum(skipped) as skipped from ev group by outbox_id) n on n.outbox_id = ob.id`.execute(
+    trx,
+  );
   let skippedInserted = 0;
   const outbox = new Map<string, { id: number; inserted: number }>();
   for (const row of r.rows) {
-    if (row.id === null) skippedInserted = row.inserted;
-    else outbox.set(`${row.customer_id}|${row.step_id}`, { id: row.id, inserted: row.inserted });
+    skippedInserted += row.skipped;
+    outbox.set(`${row.customer_id}|${row.step_id}`, { id: row.id, inserted: row.inserted });
   }
   const messages: { message: PlannedMessage; outboxId: number; documentIds: number[] }[] = [];
   const orphans: number[] = [];

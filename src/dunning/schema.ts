@@ -111,6 +111,8 @@ export interface DunningEventsTable {
   scheduled_date: string;
   as_of: string;
   outbox_id: number | null;
+  /** Catch-up: earlier steps skipped when this one was recorded (migration 0010). */
+  skipped_steps: number[] | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planRun } from "../../src/dunning/engine.js";
+import { chaseDb } from "../../src/dunning/schema.js";
 import { smtpTransport } from "../../src/dunning/transport.js";
 import { deliverDue } from "../../src/dunning/worker.js";
 import { createPromise, openDispute, resolveDispute } from "../../src/services/collect.js";
@@ -113,10 +114,22 @@ describe.each(BACKENDS)("dunning engine and delivery on %s", (backend) => {
     expect(men?.text).toMatch(/reference: RF\d\d /);
     expect(men?.replyTo?.text).toBe("compta@acme.example");
 
-    // Events: the +1 step sent for the three invoices, the −5 courtesy reminder skipped (catch-up).
+    // Events: the +1 step sent for the three invoices, each listing the −5 courtesy reminder
+    // it skipped (catch-up), never sent and not a row of its own.
     const events = await eventRows(t.store, s.org.id);
-    expect(events.filter((e) => e.status === "sent")).toHaveLength(3);
-    expect(events.filter((e) => e.status === "skipped").map((e) => e.reason)).toEqual(["catch_up", "catch_up", "catch_up"]);
+    expect(events.map((e) => e.status)).toEqual(["sent", "sent", "sent"]);
+    const offsets = await chaseDb(t.store.db)
+      .selectFrom("dunning_steps")
+      .select(["id", "offset_days"])
+      .where("org_id", "=", s.org.id)
+      .where(
+        "id",
+        "in",
+        events.flatMap((e) => e.skipped_steps ?? []),
+      )
+      .execute();
+    expect(events.map((e) => e.skipped_steps?.length)).toEqual([1, 1, 1]);
+    expect(offsets.map((o) => o.offset_days)).toEqual([-5]);
     const acts = await activityRows(t.store, s.org.id);
     expect(
       acts
