@@ -1,7 +1,9 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../src/api/app.js";
 import { RISK_HIGH_SCORE } from "../src/domain/risk.js";
 import { reportRisk } from "../src/services/report-risk.js";
+import { scoreCustomers } from "../src/services/risk-scores.js";
 import { BACKENDS, openTestDb, type TestDb } from "./helpers/db.js";
 import { loginCookie, makeApp, makeCustomer, makeInvoice, makeOrg } from "./helpers/factories.js";
 
@@ -48,10 +50,31 @@ describe.each(BACKENDS)("customer risk in the list and on the customer page on %
   };
   const listIds = async (query: string) => ((await get(`/api/customers?${query}`)).items as { id: number }[]).map((i) => i.id);
 
-  it("filters high-risk and rising customers exactly as the risk report scores them", async () => {
+  it("serves the risk report from the snapshot, ordered, equal to scoring every customer afresh", async () => {
+    const fresh = (await scoreCustomers(t.store.db, owner.orgId, AS_OF)).customers;
+    const byRef = (a: { ref: string }, b: { ref: string }) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
+    const expected = [...fresh].sort((a, b) => b.score - a.score || b.receivables - a.receivables || byRef(a, b));
+    const risen = fresh.filter((c) => c.rose).sort((a, b) => b.change - a.change || b.score - a.score || byRef(a, b));
+    expect(expected.length).toBeGreaterThan(1);
+    const computedAt = async () =>
+      (await sql<{ at: Date }>`select computed_at as at from snapshots where org_id = ${owner.orgId} and kind = 'risk'`.execute(t.store.db))
+        .rows[0]?.at;
     const report = await reportRisk(t.store.db, owner, { asOf: AS_OF });
+    expect(report).toMatchObject({ asOf: AS_OF, comparedTo: "2026-10-21", customerCount: fresh.length });
+    expect(report.customers).toEqual(expected);
+    expect(report.rose).toEqual(risen);
+    const made = await computedAt();
+    expect(made).toBeDefined();
+    const top = await reportRisk(t.store.db, owner, { asOf: AS_OF, limit: 1 });
+    expect(top).toMatchObject({ customerCount: fresh.length, customers: expected.slice(0, 1), rose: risen.slice(0, 1) });
+    expect(await computedAt()).toEqual(made); // read, not scored again
+  });
+
+  it("filters high-risk and rising customers exactly as the risk scores say", async () => {
+    const report = { customers: (await scoreCustomers(t.store.db, owner.orgId, AS_OF)).customers };
+    report.customers.sort((a, b) => b.score - a.score);
+    const rose = report.customers.filter((c) => c.rose).map((c) => c.id);
     const high = report.customers.filter((c) => c.score >= RISK_HIGH_SCORE).map((c) => c.id);
-    const rose = report.rose.map((c) => c.id);
     // The data is built so that both filters keep some customers and drop others.
     expect(high).toEqual([ids.A]);
     expect(rose).toContain(ids.D);
@@ -129,8 +152,8 @@ describe.each(BACKENDS)("customer risk in the list and on the customer page on %
       .execute();
     const after = await get(`/api/customers/${ids.A}/risk?asOf=${AS_OF}`);
     expect(after.computedAt).not.toBe(before.computedAt);
-    const report = await reportRisk(t.store.db, owner, { asOf: AS_OF });
-    expect(after.score).toBe(report.customers.find((c) => c.id === ids.A)?.score ?? 0);
+    const fresh = await scoreCustomers(t.store.db, owner.orgId, AS_OF);
+    expect(after.score).toBe(fresh.customers.find((c) => c.id === ids.A)?.score ?? 0);
     expect(after.score as number).toBeLessThan(RISK_HIGH_SCORE);
     expect(await listIds(`risk=high&asOf=${AS_OF}`)).not.toContain(ids.A);
   });

@@ -384,8 +384,11 @@ describe.each(BACKENDS)("reports through the database on %s", (backend) => {
       await l.invoice(c.id, "E-2", 3_000, "2025-10-11", "2025-11-10");
       const run = (pastWeeks: number) => reportForecast(t.store.db, cliActor(orgId), { asOf: "2025-10-31", weeks: 4, pastWeeks });
       const eves = async () =>
-        (await sql<{ eves: string[] }>`select data->'eves' as eves from snapshots where org_id = ${orgId} and kind = 'forecast'`.execute(t.store.db))
-          .rows[0]?.eves;
+        (
+          await sql<{ eves: string[] }>`select data->'eves' as eves from snapshots where org_id = ${orgId} and kind = 'forecast'`.execute(
+            t.store.db,
+          )
+        ).rows[0]?.eves;
       const today = forecastToJson(await run(0));
       expect(await eves()).toEqual(["2025-10-31"]);
       const kept = forecastToJson(await run(3));

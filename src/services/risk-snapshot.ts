@@ -1,8 +1,8 @@
 /**
- * The risk scores of every customer (report-risk.ts), kept in `customer_risk` so that the
- * customer list can filter and sort by risk, and a customer page show its score, without
- * scoring the whole organisation on each request: a score needs every customer (its share
- * of the organisation's receivables, the same figures 30 days earlier).
+ * The risk scores of every customer (risk-scores.ts), kept in `customer_risk` so that the
+ * risk report, the customer list's risk filters and sort, and a customer page's score read
+ * them without scoring the whole organisation on each request: a score needs every
+ * customer (its share of the organisation's receivables, the same figures 30 days earlier).
  *
  * The snapshot (snapshots.ts) is made for one as-of date and kept until the ledger changes.
  */
@@ -12,12 +12,14 @@ import type { RiskFactor } from "../domain/risk.js";
 import { notFound } from "../errors.js";
 import type { Db } from "../store/connect.js";
 import { type Actor, requirePermission } from "./actor.js";
-import { reportRisk } from "./report-risk.js";
+import { scoreCustomers } from "./risk-scores.js";
 import { freshSnapshot } from "./snapshots.js";
 
 export interface RiskSnapshot {
   asOf: IsoDate;
   computedAt: Date;
+  /** Customers scored (those scoring 0 at both dates are left out). */
+  customers: number;
 }
 
 /** The risk scores of every customer at `asOf` in `customer_risk`, rebuilt when missing. */
@@ -25,23 +27,24 @@ export async function freshRiskSnapshot(db: Db, actor: Actor, asOf: IsoDate): Pr
   requirePermission(actor, "read");
   const orgId = actor.orgId;
   const snap = await freshSnapshot(db, orgId, "risk", asOf, async (trx) => {
-    const report = await reportRisk(trx, actor, { asOf });
-    const rows = report.customers.map((c) => ({
-      id: c.id,
-      score: c.score,
-      previous_score: c.previousScore,
-      rose: c.rose,
-      factors: c.factors,
-    }));
+    const { customers } = await scoreCustomers(trx, orgId, asOf);
     await sql`delete from customer_risk where org_id = ${orgId}`.execute(trx);
     await sql`
-      insert into customer_risk (org_id, customer_id, score, previous_score, rose, factors)
-      select ${orgId}, x.id, x.score, x.previous_score, x.rose, x.factors
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id bigint, score smallint, previous_score smallint, rose boolean, factors jsonb)
-      join customers c on c.org_id = ${orgId} and c.id = x.id`.execute(trx);
-    return { customers: rows.length };
+      insert into customer_risk (org_id, customer_id, score, previous_score, rose, receivables, factors)
+      select ${orgId}, x.id, x.score, x.previous_score, x.rose, x.receivables, x.factors
+      from jsonb_to_recordset(${JSON.stringify(
+        customers.map((c) => ({
+          id: c.id,
+          score: c.score,
+          previous_score: c.previousScore,
+          rose: c.rose,
+          receivables: c.receivables,
+          factors: c.factors,
+        })),
+      )}::jsonb) as x(id bigint, score smallint, previous_score smallint, rose boolean, receivables bigint, factors jsonb)`.execute(trx);
+    return { customers: customers.length };
   });
-  return { asOf: snap.asOf, computedAt: snap.computedAt };
+  return { asOf: snap.asOf, computedAt: snap.computedAt, customers: snap.data.customers };
 }
 
 export interface CustomerRiskScore {

@@ -245,6 +245,7 @@ export interface CustomerRiskTable {
   score: number;
   previous_score: number;
   rose: boolean;
+  receivables: number;
   factors: ColumnType<unknown, string, string>;
 }
 
