@@ -151,6 +151,35 @@ describe("web app end to end (Chromium)", () => {
     await screenshot(page, "05-customer-timeline");
   }, 60_000);
 
+  it("edits a customer's reminder email and contractual rate, refusing an invalid email", async () => {
+    await page.goto(`${base}/customers/${customer.id}`);
+    await page.getByRole("button", { name: "Modifier", exact: true }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("E-mail de relance").fill("compta@");
+    await dialog.getByText("Adresse e-mail invalide").waitFor();
+    await dialog.getByRole("button", { name: "Enregistrer" }).click();
+    expect(await dialog.isVisible()).toBe(true); // nothing sent while a field is wrong
+    await dialog.getByLabel("E-mail de relance").fill("compta@client-e2e.example");
+    await dialog.getByLabel("Taux des pénalités de retard (%)").fill("12,5");
+    await dialog.getByLabel("Délai de paiement (jours)").fill("45");
+    await screenshot(page, "05b-customer-edit");
+    await dialog.getByRole("button", { name: "Enregistrer" }).click();
+    await page.getByText("Client enregistré").waitFor();
+    await dialog.waitFor({ state: "hidden" });
+    await page.getByText("paiement à 45 jours").waitFor();
+    const row = await db.store.db
+      .selectFrom("customers")
+      .select(["email", "penalty_rate_bp", "payment_terms_days"])
+      .where("id", "=", customer.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ email: "compta@client-e2e.example", penalty_rate_bp: 1250, payment_terms_days: 45 });
+    // Opened again, the form shows what was saved.
+    await page.getByRole("button", { name: "Modifier", exact: true }).click();
+    expect(await dialog.getByLabel("Taux des pénalités de retard (%)").inputValue()).toBe("12.50");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+  }, 60_000);
+
   it("lists overdue invoices and opens one with its allocations", async () => {
     await page.goto(`${base}/invoices?status=overdue`);
     await page.locator("table tbody tr").first().waitFor();

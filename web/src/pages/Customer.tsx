@@ -96,7 +96,7 @@ export default function CustomerPage({ id }: { id: number }) {
   const behaviour = useApi<Behaviour>(has("GET /api/customers/{id}/behaviour") ? `/api/customers/${id}/behaviour` : null);
   const { run } = useAction();
   const today = todayIso();
-  const [dialog, setDialog] = useState<null | "pause" | "remind">(null);
+  const [dialog, setDialog] = useState<null | "pause" | "remind" | "edit">(null);
   const [pauseOverride, setPauseOverride] = useState<{ status: string; onHoldUntil: string | null } | null>(null);
   const [policyOverride, setPolicyOverride] = useState<number | null | undefined>(undefined);
   const refreshActivity = () => {
@@ -210,6 +210,11 @@ export default function CustomerPage({ id }: { id: number }) {
           </p>
         </div>
         <div className="page-actions">
+          {can("customers:write") && has("PATCH /api/customers/{id}") ? (
+            <Button icon="edit" onClick={() => setDialog("edit")}>
+              {t("customer.edit")}
+            </Button>
+          ) : null}
           {has("POST /api/customers/{id}/portal-link") ? (
             <Button icon="copy" onClick={() => void copyPortal()}>
               {t("customer.portalLink")}
@@ -501,6 +506,15 @@ export default function CustomerPage({ id }: { id: number }) {
           refreshActivity();
         }}
       />
+      <EditCustomerDialog
+        open={dialog === "edit"}
+        customer={c}
+        onClose={() => setDialog(null)}
+        onDone={(updated) => {
+          setDialog(null);
+          setData((prev) => ({ ...(prev as CustomerDetail), ...updated }));
+        }}
+      />
       <RemindDialog
         open={dialog === "remind"}
         customerId={id}
@@ -705,6 +719,131 @@ function TaskDone({ task, onDone }: { task: Task; onDone(): void }) {
         </Field>
       </Dialog>
     </>
+  );
+}
+
+/** The customer's details as the form edits them: text fields, empty for none. */
+function editable(c: CustomerDetail) {
+  return {
+    name: c.name,
+    email: c.email ?? "",
+    phone: c.phone ?? "",
+    address: c.address ?? "",
+    siren: c.siren ?? "",
+    vatNumber: c.vatNumber ?? "",
+    language: c.language,
+    paymentTermsDays: String(c.paymentTermsDays),
+    creditLimit: c.creditLimit ?? "",
+    penaltyRate: typeof c.penaltyRate === "string" ? c.penaltyRate : "",
+  };
+}
+
+function EditCustomerDialog({
+  open,
+  customer,
+  onClose,
+  onDone,
+}: {
+  open: boolean;
+  customer: CustomerDetail;
+  onClose(): void;
+  onDone(updated: Partial<CustomerDetail>): void;
+}) {
+  const { t } = useI18n();
+  const [form, setForm] = useState(() => editable(customer));
+  const { busy, run } = useAction();
+  // Each opening starts from the customer as saved.
+  useEffect(() => {
+    if (open) setForm(editable(customer));
+  }, [open, customer]);
+  const set = (key: keyof ReturnType<typeof editable>) => (e: { target: { value: string } }) =>
+    setForm((f) => ({ ...f, [key]: e.target.value }));
+  const terms = Number(form.paymentTermsDays);
+  const problems = {
+    name: form.name.trim() ? undefined : t("customerEdit.required"),
+    email: !form.email.trim() || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.email.trim()) ? undefined : t("customerEdit.badEmail"),
+    siren: !form.siren.trim() || /^\d{9}$/.test(form.siren.replace(/\s/g, "")) ? undefined : t("customerEdit.badSiren"),
+    paymentTermsDays:
+      Number.isInteger(terms) && terms >= 0 && terms <= 365 && form.paymentTermsDays.trim() !== "" ? undefined : t("customerEdit.badTerms"),
+    creditLimit: !form.creditLimit.trim() || isDecimal(form.creditLimit) ? undefined : t("customerEdit.badAmount"),
+    penaltyRate:
+      !form.penaltyRate.trim() || /^\d{1,3}([.,]\d{1,2})?$/.test(form.penaltyRate.replace(/[\s%]/g, ""))
+        ? undefined
+        : t("customerEdit.badRate"),
+  };
+  const valid = Object.values(problems).every((p) => p === undefined);
+  const text = (v: string) => (v.trim() ? v.trim() : null);
+  return (
+    <Dialog
+      open={open}
+      title={t("customerEdit.title", { name: customer.name })}
+      onClose={onClose}
+      busy={busy}
+      wide
+      onSubmit={async () => {
+        if (!valid) return;
+        const updated = await run(
+          () =>
+            api.patch<CustomerDetail>(`/api/customers/${customer.id}`, {
+              name: form.name.trim(),
+              email: text(form.email),
+              phone: text(form.phone),
+              address: text(form.address),
+              siren: text(form.siren.replace(/\s/g, "")),
+              vatNumber: text(form.vatNumber.replace(/\s/g, "").toUpperCase()),
+              language: form.language,
+              paymentTermsDays: terms,
+              creditLimit: text(form.creditLimit),
+              penaltyRate: text(form.penaltyRate.replace(/[\s%]/g, "")),
+            }),
+          t("customerEdit.saved"),
+        );
+        if (updated) onDone(updated);
+      }}
+    >
+      <div className="form-grid">
+        <Field label={t("customerEdit.name")} htmlFor="ce-name" error={problems.name}>
+          <input id="ce-name" value={form.name} onChange={set("name")} required maxLength={200} />
+        </Field>
+        <Field label={t("customerEdit.email")} htmlFor="ce-email" error={problems.email} hint={t("customerEdit.emailHint")}>
+          <input id="ce-email" type="email" value={form.email} onChange={set("email")} autoComplete="off" />
+        </Field>
+        <Field label={t("customerEdit.phone")} htmlFor="ce-phone">
+          <input id="ce-phone" type="tel" value={form.phone} onChange={set("phone")} maxLength={40} />
+        </Field>
+        <Field label={t("customerEdit.language")} htmlFor="ce-language" hint={t("customerEdit.languageHint")}>
+          <select id="ce-language" value={form.language} onChange={set("language")}>
+            <option value="fr">Français</option>
+            <option value="en">English</option>
+          </select>
+        </Field>
+        <Field label={t("customerEdit.terms")} htmlFor="ce-terms" error={problems.paymentTermsDays}>
+          <input id="ce-terms" inputMode="numeric" value={form.paymentTermsDays} onChange={set("paymentTermsDays")} />
+        </Field>
+        <Field label={t("customerEdit.creditLimit")} htmlFor="ce-limit" error={problems.creditLimit}>
+          <input id="ce-limit" inputMode="decimal" value={form.creditLimit} onChange={set("creditLimit")} placeholder="—" />
+        </Field>
+        <Field
+          label={t("customerEdit.penaltyRate")}
+          htmlFor="ce-rate"
+          error={problems.penaltyRate}
+          hint={t("customerEdit.penaltyRateHint")}
+        >
+          <input id="ce-rate" inputMode="decimal" value={form.penaltyRate} onChange={set("penaltyRate")} placeholder="—" />
+        </Field>
+        <Field label="SIREN" htmlFor="ce-siren" error={problems.siren}>
+          <input id="ce-siren" inputMode="numeric" value={form.siren} onChange={set("siren")} />
+        </Field>
+        <Field label={t("customerEdit.vat")} htmlFor="ce-vat">
+          <input id="ce-vat" value={form.vatNumber} onChange={set("vatNumber")} maxLength={20} />
+        </Field>
+        <div className="full">
+          <Field label={t("customerEdit.address")} htmlFor="ce-address">
+            <textarea id="ce-address" rows={3} value={form.address} onChange={set("address")} maxLength={500} />
+          </Field>
+        </div>
+      </div>
+    </Dialog>
   );
 }
 
