@@ -4,6 +4,7 @@ import { PDFDocument } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../src/errors.js";
 import { type Actor, cliActor } from "../src/services/actor.js";
+import { getDocument } from "../src/services/documents.js";
 import { ImportRejected, importFile } from "../src/services/import-file.js";
 import { listUnmatchedPayments } from "../src/services/match-payments.js";
 import type { Store } from "../src/store/connect.js";
@@ -92,6 +93,7 @@ describe.each(BACKENDS)("import of e-invoices, FEC and bank statements on %s", (
       const again = await importFile(t.store, actor, { kind: "invoices", bytes: f.bytes, filename: f.name });
       expect(again, f.name).toMatchObject({ inserted: 0, updated: 0, skipped: s.inserted });
       expect(again.details.payments.inserted + again.details.allocations.inserted, f.name).toBe(0);
+      expect(again.details.creditNotes, f.name).toEqual({ ...s.details.creditNotes, inserted: 0, skipped: s.details.creditNotes.inserted });
       expect(await tableCounts(t.store, actor.orgId), f.name).toEqual(before);
     }
   });
@@ -115,6 +117,59 @@ describe.each(BACKENDS)("import of e-invoices, FEC and bank statements on %s", (
     expect(ve0123).toMatchObject({ issue_date: "2023-01-09", due_date: "2023-02-08" });
     const customersOnly = await importFile(t.store, await bareOrg(t.store), { kind: "customers", bytes: f.bytes, filename: f.name });
     expect(customersOnly).toMatchObject({ inserted: 34, details: { documents: { inserted: 0 }, payments: { inserted: 0 } } });
+  });
+
+  it("applies a credit note lettered with an invoice (read by hand: U EXPRESS MONTEUX, VE 0323, lettering AD)", async () => {
+    const actor = await bareOrg(t.store);
+    const f = corpusFiles("fec").find((x) => x.name === "111111111FEC20221231.TXT") as { bytes: Uint8Array; name: string };
+    const s = await importFile(t.store, actor, { kind: "invoices", bytes: f.bytes, filename: f.name });
+    // Entry 9 (6/3/2023) debits 74,06 on 41104752, entry 12 (13/3/2023) credits 74,06 back
+    // with 70* debits: an invoice and its credit note, both lettered AD on 13/3/2023.
+    expect(s.details.creditNotes.inserted).toBe(3);
+    const docs = await t.store.db
+      .selectFrom("documents as d")
+      .innerJoin("customers as c", (j) => j.onRef("c.org_id", "=", "d.org_id").onRef("c.id", "=", "d.customer_id"))
+      .select(["d.id", "d.number", "d.kind", "d.total", outstandingAt("2023-03-12").as("before"), outstandingAt("2023-03-13").as("after")])
+      .where("d.org_id", "=", actor.orgId)
+      .where("c.ref", "=", "41104752")
+      .where("d.number", "in", ["VE 0323-00000009", "VE 0323-00000012"])
+      .orderBy("d.number")
+      .execute();
+    expect(docs.map((d) => [d.number, d.kind, d.total, d.before, d.after])).toEqual([
+      ["VE 0323-00000009", "invoice", 7406, 7406, 0],
+      ["VE 0323-00000012", "credit_note", -7406, -7406, 0],
+    ]);
+    const pair = await t.store.db
+      .selectFrom("write_offs")
+      .select(["document_id", "applied_document_id", "amount", "date"])
+      .where("org_id", "=", actor.orgId)
+      .where(
+        "document_id",
+        "in",
+        docs.map((d) => d.id),
+      )
+      .orderBy("amount", "desc")
+      .execute();
+    const [invoice, creditNote] = docs;
+    expect(pair).toEqual([
+      { document_id: invoice?.id, applied_document_id: creditNote?.id, amount: 7406, date: "2023-03-13" },
+      { document_id: creditNote?.id, applied_document_id: invoice?.id, amount: -7406, date: "2023-03-13" },
+    ]);
+    // The invoice's page names the credit note applied to it.
+    const shown = await getDocument(t.store.db, actor, invoice?.id as number);
+    expect(shown.writeOffs.map((w) => [w.amount, w.applied_number, w.applied_kind])).toEqual([[7406, "VE 0323-00000012", "credit_note"]]);
+    // No money moved: no payment, no allocation on either document.
+    const allocated = await t.store.db
+      .selectFrom("allocations")
+      .select("id")
+      .where("org_id", "=", actor.orgId)
+      .where(
+        "document_id",
+        "in",
+        docs.map((d) => d.id),
+      )
+      .execute();
+    expect(allocated).toEqual([]);
   });
 
   it("imports every valid Factur-X, CII and UBL file of the corpus with its original attached", async () => {

@@ -105,6 +105,38 @@ describe("FEC import reader", () => {
     expect(r.warnings.join("\n")).toMatch(/1 entry on customer accounts .* not imported/);
   });
 
+  it("applies a credit note lettered with invoices to what they still owe after the payments, oldest first", () => {
+    const creditNote = (num: string, date: string, aux: string, ref: string, amount: string, net: string, let_: string) => [
+      {
+        JournalCode: "VT",
+        EcritureNum: num,
+        EcritureDate: date,
+        CompteNum: "411000",
+        CompAuxNum: aux,
+        PieceRef: ref,
+        Debit: "0",
+        Credit: amount,
+        EcritureLet: let_,
+      },
+      { JournalCode: "VT", EcritureNum: num, EcritureDate: date, CompteNum: "706000", PieceRef: ref, Debit: net, Credit: "0" },
+    ];
+    const text = fec([
+      ...sale("1", "20240105", "C1", "FA-1", "120,00", "100,00", "20,00", "BB"),
+      ...sale("2", "20240110", "C1", "FA-2", "240,00", "200,00", "40,00", "BB"),
+      // 300 paid: FA-1 in full, 180 of FA-2; the credit note of 60 settles FA-2's last 60.
+      ...receipt("3", "20240201", "C1", "300,00", "BB"),
+      ...creditNote("4", "20240120", "C1", "AV-1", "60,00", "60,00", "BB"),
+      // Not lettered: stays a credit on the customer's account.
+      ...creditNote("5", "20240125", "C1", "AV-2", "10,00", "10,00", ""),
+    ]);
+    const r = readFecImport(text);
+    expect(r.allocations).toEqual([
+      { paymentKey: "fec:BQ:3:2024-02-01:C1", invoiceNumber: "FA-1", amount: 12000 },
+      { paymentKey: "fec:BQ:3:2024-02-01:C1", invoiceNumber: "FA-2", amount: 18000 },
+    ]);
+    expect(r.creditApplications).toEqual([{ creditNoteNumber: "AV-1", invoiceNumber: "FA-2", amount: 6000, date: "2024-01-20" }]);
+  });
+
   it("reads opening entries (à-nouveaux) as open invoices and makes shared piece numbers unique", () => {
     const text = fec([
       {

@@ -19,7 +19,8 @@
  * piece numbers, RAN), the EcritureNum, then the customer, then the line tell them apart.
  * Due dates are not in a FEC: null, so the customer's payment terms apply.
  * Lettering (EcritureLet): within one lettering code on one customer, payments are
- * allocated to invoices oldest first.
+ * allocated to invoices oldest first, then credit notes are applied to what the invoices
+ * still owe, oldest first (an "imputation d'avoir": no money moves).
  */
 
 import { type FecFormat, type FecLine, isCustomerAccount, isOutputVatAccount, isSalesAccount, scanFec } from "../domain/fec.js";
@@ -33,6 +34,16 @@ export interface FecAllocation {
   amount: Cents;
 }
 
+/** A credit note applied to an invoice by their common lettering. */
+export interface FecCreditApplication {
+  creditNoteNumber: string;
+  invoiceNumber: string;
+  /** Positive: what the invoice no longer owes (and the credit note no longer credits). */
+  amount: Cents;
+  /** The later of the two documents' dates. */
+  date: string;
+}
+
 export interface FecImport {
   format: FecFormat;
   customers: ImportedCustomer[];
@@ -40,6 +51,7 @@ export interface FecImport {
   invoices: ImportedInvoice[];
   payments: ImportedPayment[];
   allocations: FecAllocation[];
+  creditApplications: FecCreditApplication[];
   warnings: string[];
   stats: {
     lines: number;
@@ -259,7 +271,7 @@ export function readFecImport(input: string | Uint8Array): FecImport {
       `${noAux} line${noAux > 1 ? "s" : ""} on 411 without an auxiliary account (CompAuxNum): the account number is used as the customer`,
     );
 
-  const allocations = allocateByLettering(documents, payments);
+  const { allocations, creditApplications } = allocateByLettering(documents, payments);
   const invoices: ImportedInvoice[] = documents.map((d) => {
     const c = customers.get(d.auxKey) as ImportedCustomer;
     return {
@@ -297,6 +309,7 @@ export function readFecImport(input: string | Uint8Array): FecImport {
     invoices,
     payments: importedPayments,
     allocations,
+    creditApplications,
     warnings,
     stats: { lines: lineCount, entries: entries.size, sales, receipts, openings, ignored },
   };
@@ -387,8 +400,14 @@ function numberDocuments(docs: DocumentDraft[], warnings: string[]): void {
     );
 }
 
-/** Within one (customer, lettering code): each payment to the oldest invoices first. */
-function allocateByLettering(docs: DocumentDraft[], payments: PaymentDraft[]): FecAllocation[] {
+/**
+ * Within one (customer, lettering code): each payment to the oldest invoices first, then
+ * each credit note (oldest first) to what the oldest invoices still owe.
+ */
+function allocateByLettering(
+  docs: DocumentDraft[],
+  payments: PaymentDraft[],
+): { allocations: FecAllocation[]; creditApplications: FecCreditApplication[] } {
   interface Open {
     doc: DocumentDraft;
     left: Cents;
@@ -423,5 +442,33 @@ function allocateByLettering(docs: DocumentDraft[], payments: PaymentDraft[]): F
       else out.set(key, { paymentKey: payment.key, invoiceNumber: o.doc.number as string, amount });
     }
   }
-  return [...out.values()];
+  const credits = docs
+    .filter((d) => d.kind === "credit_note")
+    .sort((a, b) => (a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.line - b.line));
+  const applied = new Map<string, FecCreditApplication>();
+  for (const cn of credits) {
+    for (const part of cn.parts) {
+      const open = part.lettering ? invoices.get(`${cn.auxKey}\u0000${part.lettering}`) : undefined;
+      if (!open) continue;
+      let left = part.amount;
+      for (const o of open) {
+        if (left === 0) break;
+        if (o.left === 0) continue;
+        const amount = Math.min(left, o.left);
+        o.left -= amount;
+        left -= amount;
+        const key = `${cn.number}\u0000${o.doc.number}`;
+        const existing = applied.get(key);
+        if (existing) existing.amount += amount;
+        else
+          applied.set(key, {
+            creditNoteNumber: cn.number as string,
+            invoiceNumber: o.doc.number as string,
+            amount,
+            date: cn.issueDate > o.doc.issueDate ? cn.issueDate : o.doc.issueDate,
+          });
+      }
+    }
+  }
+  return { allocations: [...out.values()], creditApplications: [...applied.values()] };
 }

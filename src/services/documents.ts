@@ -121,11 +121,14 @@ export async function getDocument(db: Db, actor: Actor, id: number, asOf = today
       .orderBy("a.id")
       .execute(),
     db
-      .selectFrom("write_offs")
-      .select(["id", "date", "amount", "reason"])
-      .where("org_id", "=", actor.orgId)
-      .where("document_id", "=", id)
-      .orderBy("date")
+      .selectFrom("write_offs as w")
+      // A credit note applied to an invoice: the other document of the pair (migration 0012).
+      .leftJoin("documents as o", (j) => j.onRef("o.org_id", "=", "w.org_id").onRef("o.id", "=", "w.applied_document_id"))
+      .select(["w.id", "w.date", "w.amount", "w.reason", "o.id as applied_id", "o.number as applied_number", "o.kind as applied_kind"])
+      .where("w.org_id", "=", actor.orgId)
+      .where("w.document_id", "=", id)
+      .orderBy("w.date")
+      .orderBy("w.id")
       .execute(),
     db
       .selectFrom("disputes")

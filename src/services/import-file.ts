@@ -39,7 +39,7 @@ import {
   tableRows,
 } from "../ingest/csv.js";
 import { detectEInvoice, readEInvoice } from "../ingest/einvoice/index.js";
-import { type FecAllocation, readFecImport } from "../ingest/fec-import.js";
+import { type FecAllocation, type FecCreditApplication, readFecImport } from "../ingest/fec-import.js";
 import type { ImportedCustomer, ImportedInvoice, ImportedParty, ImportedPayment } from "../ingest/types.js";
 import type { Store } from "../store/connect.js";
 import "../store/import-schema.js";
@@ -94,6 +94,8 @@ export interface ImportSummary extends Counts {
     documents: Counts;
     payments: Counts;
     allocations: Counts;
+    /** Credit notes applied to invoices (FEC lettering). */
+    creditNotes: Counts;
     attachments: number;
   };
   /** Payment matching after a payment import: certain matches allocated, the rest to reconcile. */
@@ -372,7 +374,15 @@ export async function importFile(store: Store, actor: Actor, options: ImportFile
     skipped: 0,
     errors: [],
     warnings: [],
-    details: { records: 0, customers: zero(), documents: zero(), payments: zero(), allocations: zero(), attachments: 0 },
+    details: {
+      records: 0,
+      customers: zero(),
+      documents: zero(),
+      payments: zero(),
+      allocations: zero(),
+      creditNotes: zero(),
+      attachments: 0,
+    },
     matching: null,
     batchId: null,
   };
@@ -1001,6 +1011,7 @@ async function importFec(ctx: Context): Promise<void> {
       for (let i = 0; i < fec.payments.length; i += BATCH)
         await w.writePayments(fec.payments.slice(i, i + BATCH), { source: "fec", csvKeys: false });
       await w.writeAllocations(fec.allocations);
+      await w.writeCreditApplications(fec.creditApplications);
       // Payments without lettering go through the matching like any other; a lettered one
       // keeps what its lettering says (the rest may pay last year's invoices, not in the file).
       w.newPaymentIds = await w.withoutAllocations(w.newPaymentIds);
@@ -1849,6 +1860,101 @@ class Writer {
         if (r.replaced) counts.updated++;
         else counts.inserted++;
       }
+    }
+  }
+
+  /**
+   * The credit notes the lettering applies to invoices, as pairs of write-offs (migration
+   * 0012): +X on the invoice, -X on the credit note. A credit note whose stored applications
+   * differ gets them replaced; what is there already is skipped. Never beyond what the
+   * invoice still owes, nor what the credit note still credits.
+   */
+  async writeCreditApplications(list: FecCreditApplication[]): Promise<void> {
+    if (list.length === 0) return;
+    const counts = this.details.creditNotes;
+    for (let i = 0; i < list.length; i += BATCH) {
+      const part = list.slice(i, i + BATCH);
+      const numbers = [...new Set(part.flatMap((a) => [a.creditNoteNumber, a.invoiceNumber]))];
+      const docs = await this.trx
+        .selectFrom("documents")
+        .select(["id", "number", "kind"])
+        .where("org_id", "=", this.orgId)
+        .where("number", "in", numbers)
+        .execute();
+      const idOf = new Map(docs.map((d) => [`${d.kind}\u0000${d.number}`, d.id]));
+      const wanted = part.flatMap((a) => {
+        const creditNote = idOf.get(`credit_note\u0000${a.creditNoteNumber}`);
+        const invoice = idOf.get(`invoice\u0000${a.invoiceNumber}`);
+        return creditNote === undefined || invoice === undefined ? [] : [{ ...a, creditNote, invoice }];
+      });
+      const creditNotes = [...new Set(wanted.map((w) => w.creditNote))];
+      if (creditNotes.length === 0) continue;
+      const current = await this.trx
+        .selectFrom("write_offs")
+        .select(["document_id", "applied_document_id", "amount"])
+        .where("org_id", "=", this.orgId)
+        .where("document_id", "in", creditNotes)
+        .where("applied_document_id", "is not", null)
+        .execute();
+      const replace: number[] = [];
+      const todo: typeof wanted = [];
+      for (const cn of creditNotes) {
+        const want = wanted.filter((w) => w.creditNote === cn);
+        const have = current.filter((c) => c.document_id === cn);
+        const same =
+          have.length === want.length && want.every((w) => have.some((h) => h.applied_document_id === w.invoice && h.amount === -w.amount));
+        if (same) {
+          counts.skipped += want.length;
+          continue;
+        }
+        if (have.length > 0) replace.push(cn);
+        todo.push(...want);
+      }
+      if (replace.length > 0)
+        await this.trx
+          .deleteFrom("write_offs")
+          .where("org_id", "=", this.orgId)
+          .where((eb) => eb.or([eb("document_id", "in", replace), eb("applied_document_id", "in", replace)]))
+          .execute();
+      if (todo.length === 0) continue;
+      const ids = [...new Set(todo.flatMap((w) => [w.invoice, w.creditNote]))];
+      const owed = await sql<{ id: number; outstanding: number }>`
+        select d.id, (d.total - coalesce((select sum(a.amount) from allocations a where a.org_id = d.org_id and a.document_id = d.id), 0)
+          - coalesce((select sum(w.amount) from write_offs w where w.org_id = d.org_id and w.document_id = d.id), 0))::bigint as outstanding
+        from documents d where d.org_id = ${this.orgId} and d.id = any(${ids}::bigint[])`.execute(this.trx);
+      const left = new Map(owed.rows.map((r) => [r.id, r.outstanding]));
+      const rows: { org_id: number; document_id: number; applied_document_id: number; amount: number; date: string; reason: string }[] = [];
+      for (const w of todo) {
+        const invoiceOwes = Math.max(left.get(w.invoice) ?? 0, 0);
+        const credit = Math.max(-(left.get(w.creditNote) ?? 0), 0);
+        const amount = Math.min(w.amount, invoiceOwes, credit);
+        if (amount < w.amount)
+          this.warn("credit notes applied only up to what the invoice still owes and the credit note still credits", w.creditNoteNumber);
+        if (amount <= 0) continue;
+        left.set(w.invoice, invoiceOwes - amount);
+        left.set(w.creditNote, -(credit - amount));
+        rows.push(
+          {
+            org_id: this.orgId,
+            document_id: w.invoice,
+            applied_document_id: w.creditNote,
+            amount,
+            date: w.date,
+            reason: `credit note ${w.creditNoteNumber}`,
+          },
+          {
+            org_id: this.orgId,
+            document_id: w.creditNote,
+            applied_document_id: w.invoice,
+            amount: -amount,
+            date: w.date,
+            reason: `applied to ${w.invoiceNumber}`,
+          },
+        );
+        if (replace.includes(w.creditNote)) counts.updated++;
+        else counts.inserted++;
+      }
+      if (rows.length > 0) await this.trx.insertInto("write_offs").values(rows).execute();
     }
   }
 

@@ -151,6 +151,8 @@ export interface WriteOffsTable {
   date: string;
   amount: number;
   reason: Generated<string>;
+  /** The other document of a credit note applied to an invoice (migration 0012), null for a write-off. */
+  applied_document_id: Generated<number | null>;
   created_by: number | null;
   created_at: CreatedAt;
 }

@@ -105,7 +105,14 @@ export async function documentRoutes(app: FastifyInstance) {
           date: a.date,
           reference: a.reference,
         })),
-        writeOffs: d.writeOffs.map((w) => ({ id: w.id, date: w.date, amount: money(w.amount), reason: w.reason })),
+        writeOffs: d.writeOffs.map((w) => ({
+          id: w.id,
+          date: w.date,
+          amount: money(w.amount),
+          reason: w.reason,
+          // Set when this is a credit note applied to an invoice (or the invoice it was applied to).
+          appliedDocument: w.applied_id === null ? null : { id: w.applied_id, number: w.applied_number, kind: w.applied_kind },
+        })),
         disputes: d.disputes.map((x) => ({
           id: x.id,
           reason: x.reason,

@@ -71,7 +71,14 @@ export interface DocumentItem {
 
 export interface DocumentDetail extends DocumentItem {
   allocations: { id: number; paymentId: number; amount: string; date: string; reference: string | null }[];
-  writeOffs: { id: number; date: string; amount: string; reason: string | null }[];
+  writeOffs: {
+    id: number;
+    date: string;
+    amount: string;
+    reason: string | null;
+    /** A credit note applied to an invoice: the other document. */
+    appliedDocument?: { id: number; number: string; kind: "invoice" | "credit_note" } | null;
+  }[];
   disputes: { id: number; reason: string; status: string; openedAt: string; resolvedAt: string | null }[];
 }
 

@@ -125,8 +125,17 @@ export default function InvoicePage({ id }: { id: number }) {
                   <tr key={`w${w.id}`}>
                     <td>{f.date(w.date)}</td>
                     <td className="muted wrap">
-                      {t("invoice.writeOff")}
-                      {w.reason ? ` — ${w.reason}` : ""}
+                      {w.appliedDocument ? (
+                        <>
+                          {t(w.appliedDocument.kind === "credit_note" ? "invoice.creditNoteApplied" : "invoice.appliedTo")}{" "}
+                          <Link href={`/invoices/${w.appliedDocument.id}`}>{w.appliedDocument.number}</Link>
+                        </>
+                      ) : (
+                        <>
+                          {t("invoice.writeOff")}
+                          {w.reason ? ` — ${w.reason}` : ""}
+                        </>
+                      )}
                     </td>
                     <td className="num">{f.money(w.amount, d.currency)}</td>
                   </tr>
