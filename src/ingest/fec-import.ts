@@ -465,7 +465,7 @@ function allocateByLettering(
             creditNoteNumber: cn.number as string,
             invoiceNumber: o.doc.number as string,
             amount,
-            date: cn.issueDate > o.doc.issueDate ? cn.issueDate : o.doc.issueDate,
+            date: [cn.issueDate, o.doc.issueDate].sort()[1] as string, // the later of two ISO dates
           });
       }
     }
