@@ -32,6 +32,8 @@ interface RouteCase {
   body?: (f: Fixture) => Record<string, unknown>;
   /** Sent as multipart/form-data (file upload). */
   upload?: boolean;
+  /** A query string that passes the route's schema (naming org A's rows). */
+  query?: (f: Fixture) => string;
   /** The body names org A's rows: org B must get 404. */
   namesRows?: boolean;
   /** Routes whose success this suite also requires of the least-privileged role (the others: not refused). */
@@ -87,6 +89,22 @@ const ROUTES: RouteCase[] = [
     entity: "document",
     core: true,
     body: () => ({ dueDate: "2026-03-01" }),
+  },
+  // :id is org A's invoice, not a credit note: the right role gets 400, never 401/403/404.
+  {
+    method: "POST",
+    path: "/api/documents/:id/credit-applications",
+    access: "ledger:write",
+    entity: "document",
+    namesRows: true,
+    body: (f) => ({ invoiceId: f.docA }),
+  },
+  {
+    method: "DELETE",
+    path: "/api/documents/:id/credit-applications",
+    access: "ledger:write",
+    entity: "document",
+    query: (f) => `invoiceId=${f.docA}`,
   },
   { method: "GET", path: "/api/payments", access: "read", core: true },
   {
@@ -335,7 +353,8 @@ describe.each(BACKENDS)("API security on %s", (backend) => {
     const entityId = { customer: ids.custA, document: ids.docA, payment: ids.payA, user: ids.memberA, missing: 987654 }[
       r.entity ?? "missing"
     ];
-    return r.path.replace(":id", String(entityId));
+    const path = r.path.replace(":id", String(entityId));
+    return r.query ? `${path}?${r.query(fixture())}` : path;
   };
 
   /** A multipart/form-data body, as a browser sends a file upload. */

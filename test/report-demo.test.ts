@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemo } from "../src/demo/generate.js";
 import { addDays, daysBetween } from "../src/domain/dates.js";
@@ -51,6 +52,15 @@ describe("the demo data's story, told by the reports", () => {
   });
   afterAll(async () => {
     await t?.dispose();
+  });
+
+  it("applies every credit note to the invoice it credits: none left floating, no invoice chased for it", async () => {
+    const docs = await sql<{ number: string; kind: string; open_balance: number }>`
+      select number, kind, open_balance from documents where org_id = ${owner.orgId}`.execute(t.store.db);
+    const notes = docs.rows.filter((d) => d.kind === "credit_note");
+    expect(notes.length).toBeGreaterThan(0);
+    expect(notes.filter((n) => n.open_balance !== 0)).toEqual([]);
+    expect(docs.rows.filter((d) => d.kind === "invoice" && d.open_balance < 0)).toEqual([]);
   });
 
   it("has a plausible DSO for a French SME paid at 30–60 days", async () => {

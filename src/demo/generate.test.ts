@@ -19,11 +19,16 @@ function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Allocated + written off per document number. */
+/** Allocated + written off + credit applied per document number (negative for a credit note). */
 function settledByDocument(d: DemoData): Map<string, number> {
   const settled = new Map<string, number>();
-  for (const p of d.payments) for (const a of p.allocations) settled.set(a.documentNumber, (settled.get(a.documentNumber) ?? 0) + a.amount);
-  for (const w of d.writeOffs) settled.set(w.documentNumber, (settled.get(w.documentNumber) ?? 0) + w.amount);
+  const add = (n: string, amount: number) => settled.set(n, (settled.get(n) ?? 0) + amount);
+  for (const p of d.payments) for (const a of p.allocations) add(a.documentNumber, a.amount);
+  for (const w of d.writeOffs) add(w.documentNumber, w.amount);
+  for (const c of d.creditApplications) {
+    add(c.invoiceNumber, c.amount);
+    add(c.creditNoteNumber, -c.amount);
+  }
   return settled;
 }
 
@@ -117,6 +122,19 @@ function problems(d: DemoData, asOf: IsoDate, months: number): string[] {
     else if (w.date < doc.issueDate || w.date > asOf) out.push(`write-off on ${w.documentNumber} badly dated`);
     if (!isInt(w.amount) || w.amount <= 0) out.push(`write-off on ${w.documentNumber}: bad amount`);
   }
+  for (const c of d.creditApplications) {
+    const invoice = documents.get(c.invoiceNumber);
+    const note = documents.get(c.creditNoteNumber);
+    if (invoice?.kind !== "invoice" || note?.kind !== "credit_note")
+      out.push(`credit application ${c.creditNoteNumber} → ${c.invoiceNumber}: bad documents`);
+    else {
+      if (invoice.customerRef !== note.customerRef) out.push(`${c.creditNoteNumber} applied to another customer's invoice`);
+      if (c.date < invoice.issueDate || c.date < note.issueDate || c.date > asOf) out.push(`${c.creditNoteNumber} applied on a bad date`);
+    }
+    if (!isInt(c.amount) || c.amount <= 0) out.push(`${c.creditNoteNumber}: bad applied amount`);
+  }
+  for (const doc of d.documents)
+    if (doc.kind === "credit_note" && (settled.get(doc.number) ?? 0) < doc.total) out.push(`${doc.number}: applied beyond its credit`);
   const openDisputed = new Set(d.disputes.filter((x) => x.status === "open").map((x) => x.documentNumber));
   for (const x of d.disputes) {
     if (!documents.has(x.documentNumber)) out.push(`dispute on unknown ${x.documentNumber}`);

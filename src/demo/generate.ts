@@ -89,6 +89,14 @@ export interface DemoWriteOff {
   reason: string;
 }
 
+/** A credit note applied to the invoice it credits (services/apply-credit-note.ts). */
+export interface DemoCreditApplication {
+  invoiceNumber: string;
+  creditNoteNumber: string;
+  amount: Cents;
+  date: IsoDate;
+}
+
 export interface DemoDispute {
   documentNumber: string;
   reason: string;
@@ -123,6 +131,7 @@ export interface DemoData {
   documents: DemoDocument[];
   payments: DemoPayment[];
   writeOffs: DemoWriteOff[];
+  creditApplications: DemoCreditApplication[];
   disputes: DemoDispute[];
   promises: DemoPromise[];
   notes: DemoNote[];
@@ -317,6 +326,8 @@ interface Doc {
   /** For an invoice: its credit notes' total (positive) and the date of the last one. */
   credited: Cents;
   creditDate: IsoDate | null;
+  /** For a credit note: the invoice it credits. */
+  creditFor: Doc | null;
   dispute: DemoDispute | null;
   /** Allocated so far and written off so far (both ≤ asOf). */
   paid: Cents;
@@ -438,6 +449,10 @@ export function generateDemo(options: DemoOptions): DemoData {
     })),
     payments,
     writeOffs,
+    // Each credit note settles the invoice it credits, on its own date.
+    creditApplications: docs.flatMap((d) =>
+      d.creditFor ? [{ invoiceNumber: d.creditFor.number, creditNoteNumber: d.number, amount: -d.total, date: d.issue }] : [],
+    ),
     disputes: disputes.sort((a, b) => (a.openedAt < b.openedAt ? -1 : a.openedAt > b.openedAt ? 1 : 0)),
     promises: promises.list,
     notes,
@@ -719,6 +734,7 @@ function newDoc(seq: number, cust: Cust, kind: "invoice" | "credit_note", issue:
     disputed: false,
     credited: 0,
     creditDate: null,
+    creditFor: null,
     dispute: null,
     paid: 0,
     writtenOff: 0,
@@ -731,7 +747,9 @@ function addCreditNote(docs: Doc[], inv: Doc, date: IsoDate, fraction: number): 
   const creditTax = fraction >= 1 ? inv.tax : Math.round(creditHt * 0.2);
   const credit = Math.min(inv.total - inv.credited, creditHt + creditTax);
   const tax = Math.min(creditTax, credit);
-  docs.push(newDoc(docs.length, inv.cust, "credit_note", date, date, -credit, -tax));
+  const note = newDoc(docs.length, inv.cust, "credit_note", date, date, -credit, -tax);
+  note.creditFor = inv;
+  docs.push(note);
   inv.credited += credit;
   inv.creditDate = date;
 }

@@ -45,6 +45,7 @@ import type { Store } from "../store/connect.js";
 import "../store/import-schema.js";
 import type { Database } from "../store/schema.js";
 import { type Actor, requirePermission } from "./actor.js";
+import { creditApplicationRows } from "./apply-credit-note.js";
 import { audit } from "./audit.js";
 import { matchNewPayments } from "./match-payments.js";
 
@@ -1923,7 +1924,7 @@ class Writer {
           - coalesce((select sum(w.amount) from write_offs w where w.org_id = d.org_id and w.document_id = d.id), 0))::bigint as outstanding
         from documents d where d.org_id = ${this.orgId} and d.id = any(${ids}::bigint[])`.execute(this.trx);
       const left = new Map(owed.rows.map((r) => [r.id, r.outstanding]));
-      const rows: { org_id: number; document_id: number; applied_document_id: number; amount: number; date: string; reason: string }[] = [];
+      const rows: ReturnType<typeof creditApplicationRows> = [];
       for (const w of todo) {
         const invoiceOwes = Math.max(left.get(w.invoice) ?? 0, 0);
         const credit = Math.max(-(left.get(w.creditNote) ?? 0), 0);
@@ -1934,22 +1935,14 @@ class Writer {
         left.set(w.invoice, invoiceOwes - amount);
         left.set(w.creditNote, -(credit - amount));
         rows.push(
-          {
-            org_id: this.orgId,
-            document_id: w.invoice,
-            applied_document_id: w.creditNote,
+          ...creditApplicationRows(this.orgId, {
+            invoiceId: w.invoice,
+            invoiceNumber: w.invoiceNumber,
+            creditNoteId: w.creditNote,
+            creditNoteNumber: w.creditNoteNumber,
             amount,
             date: w.date,
-            reason: `credit note ${w.creditNoteNumber}`,
-          },
-          {
-            org_id: this.orgId,
-            document_id: w.creditNote,
-            applied_document_id: w.invoice,
-            amount: -amount,
-            date: w.date,
-            reason: `applied to ${w.invoiceNumber}`,
-          },
+          }),
         );
         if (replace.includes(w.creditNote)) counts.updated++;
         else counts.inserted++;

@@ -3,6 +3,7 @@ import { today } from "../domain/dates.js";
 import { conflict } from "../errors.js";
 import type { Store } from "../store/connect.js";
 import { type Actor, requirePermission } from "./actor.js";
+import { creditApplicationRows } from "./apply-credit-note.js";
 import { audit } from "./audit.js";
 
 export interface DemoCounts {
@@ -147,6 +148,19 @@ export async function seedDemo(store: Store, actor: Actor, options: { seed: numb
           })),
         )
         .execute();
+    }
+    if (data.creditApplications.length) {
+      const rows = data.creditApplications.flatMap((a) =>
+        creditApplicationRows(orgId, {
+          invoiceId: did(a.invoiceNumber),
+          invoiceNumber: a.invoiceNumber,
+          creditNoteId: did(a.creditNoteNumber),
+          creditNoteNumber: a.creditNoteNumber,
+          amount: a.amount,
+          date: a.date,
+        }),
+      );
+      for (const sub of chunks(rows)) await trx.insertInto("write_offs").values(sub).execute();
     }
     if (data.disputes.length) {
       await trx

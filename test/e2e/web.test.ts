@@ -189,6 +189,35 @@ describe("web app end to end (Chromium)", () => {
     await screenshot(page, "07-invoice");
   }, 60_000);
 
+  it("undoes a credit note's application to its invoice, then applies it again from the dialog", async () => {
+    const note = await db.store.db
+      .selectFrom("write_offs as w")
+      .innerJoin("documents as d", (j) => j.onRef("d.org_id", "=", "w.org_id").onRef("d.id", "=", "w.document_id"))
+      .select(["d.id", "d.number", "w.amount"])
+      .where("d.kind", "=", "credit_note")
+      .where("w.applied_document_id", "is not", null)
+      .orderBy("d.id")
+      .executeTakeFirstOrThrow();
+    await page.goto(`${base}/invoices/${note.id}`);
+    await page.getByRole("button", { name: /^Annuler l’imputation avec / }).click();
+    await page.getByText("Imputation annulée").waitFor();
+    await page.getByRole("button", { name: "Imputer sur une facture" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Facture").waitFor();
+    await screenshot(page, "06b-credit-note-apply");
+    await dialog.getByRole("button", { name: "Imputer", exact: true }).click();
+    await page.getByText("Avoir imputé", { exact: true }).first().waitFor();
+    await dialog.waitFor({ state: "hidden" });
+    const after = await db.store.db
+      .selectFrom("write_offs")
+      .select((eb) => eb.fn.sum<number>("amount").as("applied"))
+      .where("document_id", "=", note.id)
+      .executeTakeFirstOrThrow();
+    // Applied again in full: the credit note's whole credit, on some open invoice of the customer.
+    expect(Number(after.applied)).toBe(note.amount);
+    expect(await page.getByRole("button", { name: "Imputer sur une facture" }).count()).toBe(0);
+  }, 60_000);
+
   it("rejects a bad CSV import with the numbered lines in error, and writes nothing", async () => {
     if (!has("POST /api/imports")) return;
     const before = await db.store.db

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { applyCreditNote, unapplyCreditNote } from "../../services/apply-credit-note.js";
 import {
   createDocument,
   DOCUMENT_SORTS,
@@ -61,6 +62,36 @@ function present(d: DocumentListItem) {
   };
 }
 
+/** A document with its allocations, write-offs (and credit note applications) and disputes. */
+function presentDetail(d: Awaited<ReturnType<typeof getDocument>>) {
+  return {
+    ...present(d.document),
+    allocations: d.allocations.map((a) => ({
+      id: a.id,
+      paymentId: a.payment_id,
+      amount: money(a.amount),
+      date: a.date,
+      reference: a.reference,
+    })),
+    writeOffs: d.writeOffs.map((w) => ({
+      id: w.id,
+      date: w.date,
+      amount: money(w.amount),
+      reason: w.reason,
+      // Set when this is a credit note applied to an invoice (or the invoice it was applied to).
+      appliedDocument: w.applied_id === null ? null : { id: w.applied_id, number: w.applied_number, kind: w.applied_kind },
+    })),
+    disputes: d.disputes.map((x) => ({
+      id: x.id,
+      reason: x.reason,
+      status: x.status,
+      openedAt: x.opened_at,
+      resolvedAt: x.resolved_at,
+    })),
+    hasOriginal: d.hasOriginal,
+  };
+}
+
 export async function documentRoutes(app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const db = app.store.db;
@@ -95,33 +126,43 @@ export async function documentRoutes(app: FastifyInstance) {
     "/api/documents/:id",
     { schema: { tags: ["documents"], summary: "A document with its allocations, write-offs and disputes", params: IdParam } },
     async (request) => {
-      const d = await getDocument(db, actorOf(request), request.params.id);
-      return {
-        ...present(d.document),
-        allocations: d.allocations.map((a) => ({
-          id: a.id,
-          paymentId: a.payment_id,
-          amount: money(a.amount),
-          date: a.date,
-          reference: a.reference,
-        })),
-        writeOffs: d.writeOffs.map((w) => ({
-          id: w.id,
-          date: w.date,
-          amount: money(w.amount),
-          reason: w.reason,
-          // Set when this is a credit note applied to an invoice (or the invoice it was applied to).
-          appliedDocument: w.applied_id === null ? null : { id: w.applied_id, number: w.applied_number, kind: w.applied_kind },
-        })),
-        disputes: d.disputes.map((x) => ({
-          id: x.id,
-          reason: x.reason,
-          status: x.status,
-          openedAt: x.opened_at,
-          resolvedAt: x.resolved_at,
-        })),
-        hasOriginal: d.hasOriginal,
-      };
+      return presentDetail(await getDocument(db, actorOf(request), request.params.id));
+    },
+  );
+
+  r.post(
+    "/api/documents/:id/credit-applications",
+    {
+      schema: {
+        tags: ["documents"],
+        summary: "Apply a credit note (:id) to an invoice of the same customer",
+        description:
+          "Without an amount, applies all it can (the smaller of the credit left and what the invoice owes). Dated today (Europe/Paris) unless `date` is given; never before either document.",
+        params: IdParam,
+        body: z.object({ invoiceId: z.number().int().positive(), amount: MoneyIn.nullish(), date: IsoDateSchema.nullish() }),
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request, "ledger:write");
+      await applyCreditNote(db, actor, request.params.id, request.body);
+      return reply.status(201).send(presentDetail(await getDocument(db, actor, request.params.id)));
+    },
+  );
+
+  r.delete(
+    "/api/documents/:id/credit-applications",
+    {
+      schema: {
+        tags: ["documents"],
+        summary: "Undo the application of a credit note (:id) to an invoice",
+        params: IdParam,
+        querystring: z.object({ invoiceId: z.coerce.number().int().positive() }),
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request, "ledger:write");
+      await unapplyCreditNote(db, actor, request.params.id, request.query.invoiceId);
+      return presentDetail(await getDocument(db, actor, request.params.id));
     },
   );
 

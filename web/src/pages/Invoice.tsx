@@ -3,11 +3,12 @@ import { Link } from "wouter";
 import { DocStatus } from "../components/DocStatus";
 import { Icon } from "../components/Icon";
 import { Button, Card, Dialog, Empty, ErrorBox, Field, Kpi, Skeleton, useAction } from "../components/ui";
-import { api } from "../lib/api";
+import { api, type ListPage } from "../lib/api";
+import { isDecimal, isPositive, minMoney, subMoney } from "../lib/decimal";
 import { todayIso } from "../lib/format";
 import { useI18n } from "../lib/i18n";
 import { useSession } from "../lib/session";
-import type { DocumentDetail } from "../lib/types";
+import type { DocumentDetail, DocumentItem } from "../lib/types";
 import { useApi } from "../lib/useApi";
 
 /** The main path of the French e-invoicing lifecycle; other statuses (refused, disputed…) are shown alone. */
@@ -15,7 +16,9 @@ const LIFECYCLE = ["deposited", "issued", "received", "made_available", "in_hand
 
 export default function InvoicePage({ id }: { id: number }) {
   const { t, f, tOr } = useI18n();
-  const { has } = useSession();
+  const { has, can } = useSession();
+  const [applying, setApplying] = useState(false);
+  const undo = useAction();
   const {
     data: d,
     error,
@@ -43,6 +46,9 @@ export default function InvoicePage({ id }: { id: number }) {
   // The server says whether the document kept its original file (hasOriginal): no link to a 404.
   const originalHref =
     d.originalUrl ?? (d.hasOriginal && has("GET /api/documents/{id}/original") ? `/api/documents/${d.id}/original` : null);
+  // A credit note with credit left can be applied to an invoice of the customer.
+  const canApply = can("ledger:write") && has("POST /api/documents/{id}/credit-applications");
+  const creditLeft = d.kind === "credit_note" && isPositive(subMoney("0", d.outstanding));
   const lifecycleIndex = d.lifecycleStatus ? LIFECYCLE.indexOf(d.lifecycleStatus) : -1;
   const steps =
     lifecycleIndex >= 0
@@ -68,6 +74,11 @@ export default function InvoicePage({ id }: { id: number }) {
         </div>
         <div className="page-actions">
           <DocStatus doc={d} asOf={today} />
+          {canApply && creditLeft ? (
+            <Button icon="check" onClick={() => setApplying(true)}>
+              {t("credit.apply")}
+            </Button>
+          ) : null}
           {originalHref ? (
             <a className="btn btn-secondary" href={originalHref} target="_blank" rel="noreferrer">
               <Icon name="external" /> {t("invoice.original")}
@@ -91,11 +102,14 @@ export default function InvoicePage({ id }: { id: number }) {
           label={t("invoice.due")}
           value={f.date(d.dueDate)}
           sub={
-            d.status === "overdue"
-              ? t("doc.status.overdueDays", { n: d.daysPastDue })
-              : d.status === "open"
-                ? t("invoice.dueIn", { n: -d.daysPastDue })
-                : undefined
+            // A credit note is due nowhere: no "due in" under its date.
+            d.kind === "credit_note"
+              ? undefined
+              : d.status === "overdue"
+                ? t("doc.status.overdueDays", { n: d.daysPastDue })
+                : d.status === "open"
+                  ? t("invoice.dueIn", { n: -d.daysPastDue })
+                  : undefined
           }
           tone={d.status === "overdue" ? "danger" : undefined}
         />
@@ -137,7 +151,28 @@ export default function InvoicePage({ id }: { id: number }) {
                         </>
                       )}
                     </td>
-                    <td className="num">{f.money(w.amount, d.currency)}</td>
+                    <td className="num">
+                      {f.money(w.amount, d.currency)}
+                      {w.appliedDocument && canApply ? (
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          busy={undo.busy}
+                          aria-label={t("credit.undoOf", { number: w.appliedDocument.number })}
+                          onClick={async () => {
+                            const other = w.appliedDocument as { id: number };
+                            const [creditNote, invoice] = d.kind === "credit_note" ? [d.id, other.id] : [other.id, d.id];
+                            const ok = await undo.run(
+                              () => api.del(`/api/documents/${creditNote}/credit-applications?invoiceId=${invoice}`),
+                              t("credit.undone"),
+                            );
+                            if (ok) reload();
+                          }}
+                        >
+                          {t("credit.undo")}
+                        </Button>
+                      ) : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -171,6 +206,17 @@ export default function InvoicePage({ id }: { id: number }) {
           <Disputes documentId={d.id} disputes={d.disputes} onChange={reload} />
         </div>
       </div>
+      {canApply && creditLeft ? (
+        <ApplyCreditDialog
+          open={applying}
+          creditNote={d}
+          onClose={() => setApplying(false)}
+          onDone={() => {
+            setApplying(false);
+            reload();
+          }}
+        />
+      ) : null}
     </div>
   );
 }
@@ -247,5 +293,95 @@ function Disputes({ documentId, disputes, onChange }: { documentId: number; disp
         </Field>
       </Dialog>
     </Card>
+  );
+}
+
+/** Applies a credit note to one of the customer's open invoices, oldest due first. */
+function ApplyCreditDialog({
+  open,
+  creditNote,
+  onClose,
+  onDone,
+}: {
+  open: boolean;
+  creditNote: DocumentDetail;
+  onClose(): void;
+  onDone(): void;
+}) {
+  const { t, f } = useI18n();
+  const credit = subMoney("0", creditNote.outstanding);
+  const docs = useApi<ListPage<DocumentItem>>(open ? "/api/documents" : null, {
+    customerId: creditNote.customer.id,
+    status: "open",
+    sort: "due_date",
+    dir: "asc",
+    limit: 500,
+  });
+  const invoices = (docs.data?.items ?? []).filter((x) => x.kind === "invoice" && isPositive(x.outstanding));
+  const [invoiceId, setInvoiceId] = useState<number | null>(null);
+  const [amount, setAmount] = useState("");
+  const chosen = invoices.find((x) => x.id === invoiceId) ?? invoices[0];
+  const fits = chosen ? minMoney(credit, chosen.outstanding) : "0.00";
+  const { busy, run } = useAction();
+  const typed = amount.trim();
+  const badAmount = typed !== "" && !isDecimal(typed);
+  return (
+    <Dialog
+      open={open}
+      title={t("credit.applyTitle", { number: creditNote.number })}
+      onClose={onClose}
+      busy={busy}
+      submitLabel={t("credit.applySubmit")}
+      onSubmit={async () => {
+        if (!chosen || badAmount) return;
+        const ok = await run(
+          () =>
+            api.post(`/api/documents/${creditNote.id}/credit-applications`, {
+              invoiceId: chosen.id,
+              amount: typed === "" ? null : typed,
+            }),
+          t("credit.applied"),
+        );
+        if (ok) onDone();
+      }}
+    >
+      <p className="muted">{t("credit.applyHint", { amount: f.money(credit, creditNote.currency) })}</p>
+      {docs.error ? <ErrorBox error={docs.error} onRetry={docs.reload} /> : null}
+      {!docs.data ? (
+        docs.error ? null : (
+          <Skeleton rows={2} />
+        )
+      ) : invoices.length === 0 ? (
+        <Empty title={t("credit.noInvoice")} icon="file" />
+      ) : (
+        <div className="form-grid">
+          <div className="full">
+            <Field label={t("credit.invoice")} htmlFor="credit-invoice">
+              <select id="credit-invoice" value={chosen?.id ?? ""} onChange={(e) => setInvoiceId(Number(e.target.value))}>
+                {invoices.map((x) => (
+                  <option key={x.id} value={x.id}>
+                    {x.number} — {f.date(x.dueDate)} — {f.money(x.outstanding, x.currency)}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          </div>
+          <Field
+            label={t("credit.amount")}
+            htmlFor="credit-amount"
+            error={badAmount ? t("customerEdit.badAmount") : undefined}
+            hint={t("credit.amountHint", { amount: f.money(fits, creditNote.currency) })}
+          >
+            <input
+              id="credit-amount"
+              inputMode="decimal"
+              value={amount}
+              placeholder={f.money(fits, creditNote.currency)}
+              onChange={(e) => setAmount(e.target.value)}
+            />
+          </Field>
+        </div>
+      )}
+    </Dialog>
   );
 }
