@@ -77,10 +77,20 @@ export async function reportRisk(db: Db, actor: Actor, input: RiskInput = {}): P
     asOf,
     comparedTo: addDays(asOf, -RISK_LOOKBACK_DAYS),
     customerCount: snapshot.customers,
-    customers: r.rows.filter((x) => x.list === "score").map(toRisk),
-    rose: r.rows.filter((x) => x.list === "rose").map(toRisk),
+    // UNION ALL keeps no order of its own: each list is sorted again (a few rows) as SQL did.
+    customers: r.rows
+      .filter((x) => x.list === "score")
+      .map(toRisk)
+      .sort((a, b) => b.score - a.score || b.receivables - a.receivables || byRef(a, b)),
+    rose: r.rows
+      .filter((x) => x.list === "rose")
+      .map(toRisk)
+      .sort((a, b) => b.change - a.change || b.score - a.score || byRef(a, b)),
   };
 }
+
+/** Code-point order, as `collate "C"`. */
+const byRef = (a: { ref: string }, b: { ref: string }) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
 
 function customerRiskToJson(c: CustomerRisk) {
   return {
