@@ -1,7 +1,8 @@
 /**
- * Snapshots of figures over the whole organisation (migrations 0005_snapshots.sql, 0009_forecast_snapshot.sql): made for
- * one as-of date, kept until the ledger changes — a statement trigger on every table they
- * are computed from deletes them — and rebuilt by the next read.
+ * Snapshots of figures over the whole organisation (migrations 0005_snapshots.sql and
+ * 0009_forecast_snapshot.sql): made for one as-of date, kept until the ledger changes — a
+ * statement trigger on every table they are computed from deletes them — and rebuilt by
+ * the next read.
  *
  * A write that commits while a snapshot is being rebuilt can be missed by it (the rebuild
  * read the ledger before that write); `SNAPSHOT_TTL_SECONDS` bounds how long such a
@@ -88,5 +89,5 @@ export async function snapshotData<T>(
 
 /** Whether a snapshot of `kind` made for `asOf` is at hand (without building one). */
 export async function hasSnapshot(db: Db | Transaction<Database>, orgId: number, kind: SnapshotKind, asOf: IsoDate): Promise<boolean> {
-  return (await current(db, orgId, kind))?.as_of === asOf;
+  return (await snapshotData(db, orgId, kind, asOf)) !== undefined;
 }
