@@ -167,6 +167,7 @@ describe("web app end to end (Chromium)", () => {
     await page.getByText("Client enregistré").waitFor();
     await dialog.waitFor({ state: "hidden" });
     await page.getByText("paiement à 45 jours").waitFor();
+    await page.getByText(/pénalités de retard 12,50\s%/).waitFor();
     const row = await db.store.db
       .selectFrom("customers")
       .select(["email", "penalty_rate_bp", "payment_terms_days"])

@@ -207,6 +207,9 @@ export default function CustomerPage({ id }: { id: number }) {
           <p className="page-sub">
             <span className="mono">{c.ref}</span>
             {c.siren ? ` · SIREN ${c.siren}` : ""} · {t("customer.terms", { n: c.paymentTermsDays })} · {c.language.toUpperCase()}
+            {typeof c.penaltyRate === "string"
+              ? ` · ${t("customer.penaltyRate", { rate: f.percent(Number(c.penaltyRate) / 100, 2) })}`
+              : ""}
           </p>
         </div>
         <div className="page-actions">
