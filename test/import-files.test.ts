@@ -172,6 +172,51 @@ describe.each(BACKENDS)("import of e-invoices, FEC and bank statements on %s", (
     expect(allocated).toEqual([]);
   });
 
+  it("moves a credit note's application when an updated FEC letters it with another invoice", async () => {
+    const actor = await bareOrg(t.store);
+    const header =
+      "JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|CompAuxNum|CompAuxLib|PieceRef|PieceDate|EcritureLib|Debit|Credit|EcritureLet|DateLet|ValidDate|Montantdevise|Idevise";
+    const line = (num: string, date: string, account: string, aux: string, piece: string, debit: string, credit: string, let_ = "") =>
+      `VT|Ventes|${num}|${date}|${account}|Compte|${aux}|${aux ? "Client Un" : ""}|${piece}|${date}|Libellé|${debit}|${credit}|${let_}|||||`;
+    const file = (letFa1: string, letFa2: string, letAv: string) =>
+      [
+        header,
+        line("1", "20240105", "411000", "C1", "FA-1", "120,00", "0,00", letFa1),
+        line("1", "20240105", "706000", "", "FA-1", "0,00", "120,00"),
+        line("2", "20240110", "411000", "C1", "FA-2", "240,00", "0,00", letFa2),
+        line("2", "20240110", "706000", "", "FA-2", "0,00", "240,00"),
+        line("3", "20240120", "411000", "C1", "AV-1", "0,00", "60,00", letAv),
+        line("3", "20240120", "706000", "", "AV-1", "60,00", "0,00"),
+      ].join("\n");
+    const owed = async () =>
+      Object.fromEntries(
+        (
+          await t.store.db
+            .selectFrom("documents as d")
+            .select(["d.number", outstandingAt("2024-12-31").as("outstanding")])
+            .where("d.org_id", "=", actor.orgId)
+            .execute()
+        ).map((d) => [d.number, d.outstanding]),
+      );
+    const first = await importFile(t.store, actor, {
+      kind: "invoices",
+      bytes: new TextEncoder().encode(file("", "BB", "BB")),
+      filename: "v1.txt",
+    });
+    expect(first.details.creditNotes).toMatchObject({ inserted: 1, updated: 0 });
+    expect(await owed()).toEqual({ "FA-1": 12_000, "FA-2": 18_000, "AV-1": 0 });
+    // The accountant re-lettered the credit note with FA-1: the application moves, nothing else changes.
+    const second = await importFile(t.store, actor, {
+      kind: "invoices",
+      bytes: new TextEncoder().encode(file("CC", "", "CC")),
+      filename: "v2.txt",
+    });
+    expect(second).toMatchObject({ inserted: 0, details: { creditNotes: { inserted: 0, updated: 1 } } });
+    expect(await owed()).toEqual({ "FA-1": 6_000, "FA-2": 24_000, "AV-1": 0 });
+    const rows = await t.store.db.selectFrom("write_offs").select("amount").where("org_id", "=", actor.orgId).execute();
+    expect(rows.map((r) => r.amount).sort((a, b) => a - b)).toEqual([-6_000, 6_000]);
+  });
+
   it("imports every valid Factur-X, CII and UBL file of the corpus with its original attached", async () => {
     const files = [...corpusFiles("facturx"), ...corpusFiles("facturx/xml"), ...corpusFiles("cii"), ...corpusFiles("ubl")].filter(
       (f) => !f.name.startsWith("invalid_"),
