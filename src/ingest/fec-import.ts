@@ -401,6 +401,26 @@ function numberDocuments(docs: DocumentDraft[], warnings: string[]): void {
 }
 
 /**
+ * Spends `amount` on the open invoices of a lettering group, oldest first (the list is
+ * sorted), taking it off what each still owes; `take` gets each part spent.
+ */
+function spendOldestFirst(
+  open: { doc: DocumentDraft; left: Cents }[] | undefined,
+  amount: Cents,
+  take: (doc: DocumentDraft, amount: Cents) => void,
+): void {
+  let left = amount;
+  for (const o of open ?? []) {
+    if (left === 0) break;
+    if (o.left === 0) continue;
+    const spent = Math.min(left, o.left);
+    o.left -= spent;
+    left -= spent;
+    take(o.doc, spent);
+  }
+}
+
+/**
  * Within one (customer, lettering code): each payment to the oldest invoices first, then
  * each credit note (oldest first) to what the oldest invoices still owe.
  */
@@ -427,20 +447,12 @@ function allocateByLettering(
     .sort((a, b) => (a.payment.date < b.payment.date ? -1 : a.payment.date > b.payment.date ? 1 : a.payment.line - b.payment.line));
   const out = new Map<string, FecAllocation>();
   for (const { payment, part } of parts) {
-    const open = invoices.get(`${payment.auxKey}\u0000${part.lettering}`);
-    if (!open) continue;
-    let left = part.amount;
-    for (const o of open) {
-      if (left === 0) break;
-      if (o.left === 0) continue;
-      const amount = Math.min(left, o.left);
-      o.left -= amount;
-      left -= amount;
-      const key = `${payment.key}\u0000${o.doc.number}`;
+    spendOldestFirst(invoices.get(`${payment.auxKey}\u0000${part.lettering}`), part.amount, (doc, amount) => {
+      const key = `${payment.key}\u0000${doc.number}`;
       const existing = out.get(key);
       if (existing) existing.amount += amount;
-      else out.set(key, { paymentKey: payment.key, invoiceNumber: o.doc.number as string, amount });
-    }
+      else out.set(key, { paymentKey: payment.key, invoiceNumber: doc.number as string, amount });
+    });
   }
   const credits = docs
     .filter((d) => d.kind === "credit_note")
@@ -448,26 +460,19 @@ function allocateByLettering(
   const applied = new Map<string, FecCreditApplication>();
   for (const cn of credits) {
     for (const part of cn.parts) {
-      const open = part.lettering ? invoices.get(`${cn.auxKey}\u0000${part.lettering}`) : undefined;
-      if (!open) continue;
-      let left = part.amount;
-      for (const o of open) {
-        if (left === 0) break;
-        if (o.left === 0) continue;
-        const amount = Math.min(left, o.left);
-        o.left -= amount;
-        left -= amount;
-        const key = `${cn.number}\u0000${o.doc.number}`;
+      if (!part.lettering) continue;
+      spendOldestFirst(invoices.get(`${cn.auxKey}\u0000${part.lettering}`), part.amount, (doc, amount) => {
+        const key = `${cn.number}\u0000${doc.number}`;
         const existing = applied.get(key);
         if (existing) existing.amount += amount;
         else
           applied.set(key, {
             creditNoteNumber: cn.number as string,
-            invoiceNumber: o.doc.number as string,
+            invoiceNumber: doc.number as string,
             amount,
-            date: [cn.issueDate, o.doc.issueDate].sort()[1] as string, // the later of two ISO dates
+            date: [cn.issueDate, doc.issueDate].sort()[1] as string, // the later of two ISO dates
           });
-      }
+      });
     }
   }
   return { allocations: [...out.values()], creditApplications: [...applied.values()] };

@@ -1844,11 +1844,7 @@ class Writer {
       // Never below zero: cap by what each document still owes now.
       const docIds = [...new Set(rows.map((r) => r.documentId))];
       if (docIds.length === 0) continue;
-      const owed = await sql<{ id: number; outstanding: number }>`
-        select d.id, (d.total - coalesce((select sum(a.amount) from allocations a where a.org_id = d.org_id and a.document_id = d.id), 0)
-          - coalesce((select sum(w.amount) from write_offs w where w.org_id = d.org_id and w.document_id = d.id), 0))::bigint as outstanding
-        from documents d where d.org_id = ${this.orgId} and d.id = any(${docIds}::bigint[])`.execute(this.trx);
-      const left = new Map(owed.rows.map((r) => [r.id, r.outstanding]));
+      const left = await this.owedNow(docIds);
       const capped = rows.flatMap((r) => {
         const l = left.get(r.documentId) ?? 0;
         const amount = Math.min(r.amount, Math.max(l, 0));
@@ -1862,6 +1858,15 @@ class Writer {
         else counts.inserted++;
       }
     }
+  }
+
+  /** What each document owes now, from its movements (those this import wrote included). */
+  async owedNow(ids: number[]): Promise<Map<number, number>> {
+    const owed = await sql<{ id: number; outstanding: number }>`
+      select d.id, (d.total - coalesce((select sum(a.amount) from allocations a where a.org_id = d.org_id and a.document_id = d.id), 0)
+        - coalesce((select sum(w.amount) from write_offs w where w.org_id = d.org_id and w.document_id = d.id), 0))::bigint as outstanding
+      from documents d where d.org_id = ${this.orgId} and d.id = any(${ids}::bigint[])`.execute(this.trx);
+    return new Map(owed.rows.map((r) => [r.id, r.outstanding]));
   }
 
   /**
@@ -1919,11 +1924,7 @@ class Writer {
           .execute();
       if (todo.length === 0) continue;
       const ids = [...new Set(todo.flatMap((w) => [w.invoice, w.creditNote]))];
-      const owed = await sql<{ id: number; outstanding: number }>`
-        select d.id, (d.total - coalesce((select sum(a.amount) from allocations a where a.org_id = d.org_id and a.document_id = d.id), 0)
-          - coalesce((select sum(w.amount) from write_offs w where w.org_id = d.org_id and w.document_id = d.id), 0))::bigint as outstanding
-        from documents d where d.org_id = ${this.orgId} and d.id = any(${ids}::bigint[])`.execute(this.trx);
-      const left = new Map(owed.rows.map((r) => [r.id, r.outstanding]));
+      const left = await this.owedNow(ids);
       const rows: ReturnType<typeof creditApplicationRows> = [];
       for (const w of todo) {
         const invoiceOwes = Math.max(left.get(w.invoice) ?? 0, 0);
