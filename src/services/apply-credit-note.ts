@@ -9,10 +9,10 @@ import { sql, type Transaction } from "kysely";
 import { type IsoDate, today } from "../domain/dates.js";
 import { invalid, notFound } from "../errors.js";
 import type { Db } from "../store/connect.js";
-import { outstandingAt } from "../store/ledger-sql.js";
 import type { Database } from "../store/schema.js";
 import { type Actor, requirePermission } from "./actor.js";
 import { audit } from "./audit.js";
+import { lockedDocuments } from "./documents.js";
 
 export interface CreditApplication {
   invoiceId: number;
@@ -48,17 +48,9 @@ export function creditApplicationRows(orgId: number, a: CreditApplication) {
 
 type Trx = Transaction<Database>;
 
-/** Locks both documents (in id order), then reads them with what they owe now. */
+/** Both documents, locked, with what they owe now. */
 async function lockedPair(trx: Trx, orgId: number, creditNoteId: number, invoiceId: number) {
-  const ids = [creditNoteId, invoiceId];
-  await trx.selectFrom("documents").select("id").where("org_id", "=", orgId).where("id", "in", ids).orderBy("id").forUpdate().execute();
-  // A second statement: the one that waited for the locks reads with its earlier snapshot.
-  const docs = await trx
-    .selectFrom("documents as d")
-    .select(["d.id", "d.number", "d.kind", "d.customer_id", "d.currency", "d.issue_date", outstandingAt("9999-12-31").as("outstanding")])
-    .where("d.org_id", "=", orgId)
-    .where("d.id", "in", ids)
-    .execute();
+  const docs = await lockedDocuments(trx, orgId, [creditNoteId, invoiceId]);
   const creditNote = docs.find((d) => d.id === creditNoteId);
   const invoice = docs.find((d) => d.id === invoiceId);
   if (!creditNote || !invoice) throw notFound("document");

@@ -1,13 +1,29 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { addDays, today } from "../domain/dates.js";
 import { AppError, conflict, invalid, notFound } from "../errors.js";
 import type { Db } from "../store/connect.js";
-import { cachedOutstandingAt } from "../store/ledger-sql.js";
+import { cachedOutstandingAt, outstandingAt } from "../store/ledger-sql.js";
 import "../store/import-schema.js";
-import type { DocumentKind } from "../store/schema.js";
+import type { Database, DocumentKind } from "../store/schema.js";
 import { type Actor, requirePermission } from "./actor.js";
 import { audit } from "./audit.js";
 import { decodeCursor, encodeCursor, type Page } from "./pagination.js";
+
+/**
+ * Locks documents `ids` (in id order, so that concurrent writers never deadlock), then reads
+ * them with what they owe now, in a second statement: under READ COMMITTED a statement that
+ * waited for a lock still reads with the snapshot it started with, so a balance read by the
+ * locking statement would miss a movement committed meanwhile by a concurrent transaction.
+ */
+export async function lockedDocuments(trx: Transaction<Database>, orgId: number, ids: readonly number[]) {
+  await trx.selectFrom("documents").select("id").where("org_id", "=", orgId).where("id", "in", ids).orderBy("id").forUpdate().execute();
+  return trx
+    .selectFrom("documents as d")
+    .select(["d.id", "d.number", "d.kind", "d.customer_id", "d.currency", "d.issue_date", outstandingAt("9999-12-31").as("outstanding")])
+    .where("d.org_id", "=", orgId)
+    .where("d.id", "in", ids)
+    .execute();
+}
 
 export const DOCUMENT_STATUSES = ["open", "overdue", "paid", "disputed"] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];

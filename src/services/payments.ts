@@ -1,9 +1,10 @@
 import { sql } from "kysely";
 import { invalid, notFound } from "../errors.js";
 import type { Db } from "../store/connect.js";
-import { outstandingAt, unallocated } from "../store/ledger-sql.js";
+import { unallocated } from "../store/ledger-sql.js";
 import { type Actor, requirePermission } from "./actor.js";
 import { audit } from "./audit.js";
+import { lockedDocuments } from "./documents.js";
 import { decodeCursor, encodeCursor, type Page } from "./pagination.js";
 
 export interface PaymentListQuery {
@@ -145,24 +146,7 @@ export async function allocatePayment(db: Db, actor: Actor, paymentId: number, l
     let customerId = payment.customer_id;
     const problems: { field: string; message: string }[] = [];
     const documentIds = [...new Set(lines.map((l) => l.documentId))];
-    // Lock the documents first (in id order), then read what they owe in a second statement:
-    // under READ COMMITTED a statement that waited for a lock still reads with the snapshot it
-    // started with, so a balance read by the locking statement would miss an allocation
-    // committed meanwhile by a concurrent transaction.
-    await trx
-      .selectFrom("documents")
-      .select("id")
-      .where("org_id", "=", actor.orgId)
-      .where("id", "in", documentIds)
-      .orderBy("id")
-      .forUpdate()
-      .execute();
-    const docs = await trx
-      .selectFrom("documents as d")
-      .select(["d.id", "d.number", "d.kind", "d.customer_id", "d.currency", outstandingAt("9999-12-31").as("outstanding")])
-      .where("d.org_id", "=", actor.orgId)
-      .where("d.id", "in", documentIds)
-      .execute();
+    const docs = await lockedDocuments(trx, actor.orgId, documentIds);
     const byId = new Map(docs.map((d) => [d.id, d]));
     lines.forEach((line, i) => {
       const doc = byId.get(line.documentId);
