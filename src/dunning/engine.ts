@@ -177,10 +177,9 @@ function stepOffsets(policies: readonly PolicyView[]): { ids: number[]; offsets:
 
 /**
  * Per policy, for a document L days late (L from the smallest offset `lo` to the largest
- * `hi`; later: the largest), the largest step offset reached and one step at that offset:
- * `tops[base + L - lo]` and `topSteps[base + L - lo]` (1-based, one run of entries per
- * policy). Calendar days: the business-day shift only moves a step later, so this selects a
- * superset and the planner decides.
+ * `hi`; later: the largest), the largest step offset reached: `tops[base + L - lo]`
+ * (1-based, one run of entries per policy). Calendar days: the business-day shift only
+ * moves a step later, so this selects a superset and the planner decides.
  */
 function offsetBands(policies: readonly PolicyView[]) {
   const out = {
@@ -189,7 +188,6 @@ function offsetBands(policies: readonly PolicyView[]) {
     hi: [] as number[],
     base: [] as number[],
     tops: [] as number[],
-    topSteps: [] as number[],
   };
   for (const p of policies) {
     const steps = [...p.steps].sort((a, b) => a.offsetDays - b.offsetDays || a.id - b.id);
@@ -203,9 +201,7 @@ function offsetBands(policies: readonly PolicyView[]) {
     let k = 0;
     for (let late = lo; late <= hi; late++) {
       while (k + 1 < steps.length && (steps[k + 1] as StepView).offsetDays <= late) k++;
-      const top = (steps[k] as StepView).offsetDays;
-      out.tops.push(top);
-      out.topSteps.push((steps.find((s) => s.offsetDays === top) as StepView).id);
+      out.tops.push((steps[k] as StepView).offsetDays);
     }
   }
   return out;
@@ -220,10 +216,11 @@ function offsetBands(policies: readonly PolicyView[]) {
  *
  * - Outstanding amounts come from the movement totals kept on each document (migration
  *   0003, exact at any date): no movement of the organisation is aggregated.
- * - Most open documents already have their latest due step recorded: one index probe on the
- *   exact key (document, a step of the policy at that latest offset) rules them out, since an
- *   event at that offset means nothing new is due; only the others have their events read to
- *   find the largest offset recorded.
+ * - Each document due for a step has its events read once (an index range on its key) for
+ *   the largest offset recorded; one at the latest due offset rules it out. (A first probe of
+ *   the exact key at that offset cost as much again on a first tick, where nothing is
+ *   recorded yet, and saved nothing on a daily one, where a document has one or two events.)
+ * - Open disputes are read once and joined, not probed per document.
  */
 async function loadCandidates(db: Db, orgId: number, asOf: string, policies: readonly PolicyView[], defaultId: number) {
   const bands = offsetBands(policies);
@@ -244,19 +241,15 @@ async function loadCandidates(db: Db, orgId: number, asOf: string, policies: rea
     candidates as materialized (
       select u.*, l.last_offset
       from (
-        select u.* from (
-          select o.id, o.customer_id, o.number, o.due_date, o.on_hold_until, o.disputed, o.outstanding,
-            (${bands.tops}::int[])[k.i] as top, (${bands.topSteps}::bigint[])[k.i] as top_step
-          from open_docs o
-          join customers c on c.org_id = ${orgId} and c.id = o.customer_id
-          cross join lateral (select array_position(${bands.id}::bigint[], coalesce(c.dunning_policy_id, ${defaultId})) as p) x
-          cross join lateral (
-            select (${bands.base}::int[])[x.p] + least(${asOf}::date - o.due_date, (${bands.hi}::int[])[x.p]) - (${bands.lo}::int[])[x.p] as i
-          ) k
-          where o.kind = 'invoice' and o.outstanding > 0 and o.due_date <= ${asOf}::date - (${bands.lo}::int[])[x.p]
-          offset 0
-        ) u
-        where not exists (select 1 from dunning_events e where e.org_id = ${orgId} and e.document_id = u.id and e.step_id = u.top_step)
+        select o.id, o.customer_id, o.number, o.due_date, o.on_hold_until, o.disputed, o.outstanding,
+          (${bands.tops}::int[])[k.i] as top
+        from open_docs o
+        join customers c on c.org_id = ${orgId} and c.id = o.customer_id
+        cross join lateral (select array_position(${bands.id}::bigint[], coalesce(c.dunning_policy_id, ${defaultId})) as p) x
+        cross join lateral (
+          select (${bands.base}::int[])[x.p] + least(${asOf}::date - o.due_date, (${bands.hi}::int[])[x.p]) - (${bands.lo}::int[])[x.p] as i
+        ) k
+        where o.kind = 'invoice' and o.outstanding > 0 and o.due_date <= ${asOf}::date - (${bands.lo}::int[])[x.p]
         offset 0
       ) u
       cross join lateral (
@@ -270,10 +263,11 @@ async function loadCandidates(db: Db, orgId: number, asOf: string, policies: rea
       where customer_id in (select customer_id from candidates) group by customer_id
     )
     select k.id, k.customer_id as "customerId", 'invoice' as kind, k.number, k.due_date as "dueDate", k.outstanding,
-      (k.disputed or exists (select 1 from disputes x where x.org_id = ${orgId} and x.document_id = k.id and x.status = 'open')) as disputed,
+      (k.disputed or x.document_id is not null) as disputed,
       k.on_hold_until as "onHoldUntil", b.balance, k.last_offset as "lastOffset"
     from candidates k
-    join balances b on b.customer_id = k.customer_id`;
+    join balances b on b.customer_id = k.customer_id
+    left join (select distinct document_id from disputes where org_id = ${orgId} and status = 'open') x on x.document_id = k.id`;
   const docs = await docsQuery.execute(db);
   const customerIds = [...new Set(docs.rows.map((d) => d.customerId))];
   const customers = customerIds.length
