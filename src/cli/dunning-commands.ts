@@ -2,10 +2,13 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { isIsoDate } from "../domain/dates.js";
 import { AppError } from "../errors.js";
-import { recordBounce } from "../services/record-bounce.js";
-import { runDunning } from "../services/run-dunning.js";
 import { type GlobalOptions, printJson, withOrg } from "./context.js";
 import { registerSettingsCommands } from "./settings-commands.js";
+
+// Delivery (nodemailer, PDF letters, templates) is loaded by these commands only, not by
+// every `relance` command that registers them.
+const loadRunDunning = async () => (await import("../services/run-dunning.js")).runDunning;
+const loadRecordBounce = async () => (await import("../services/record-bounce.js")).recordBounce;
 
 /** Chase commands: `relance dunning run …` and `relance settings …`. */
 export function registerChaseCommands(program: Command): void {
@@ -23,6 +26,7 @@ export function registerChaseCommands(program: Command): void {
       const o = globals(cmd);
       const asOf = o.asOf as string | undefined;
       if (asOf !== undefined && !isIsoDate(asOf)) throw new AppError("usage", `--as-of must be a date YYYY-MM-DD, got "${asOf}"`);
+      const runDunning = await loadRunDunning();
       const report = await withOrg(o, (store, actor) => runDunning(store, actor, { asOf, dryRun: Boolean(o.dryRun) }));
       const { result, delivery } = report;
       const notes: string[] = [];
@@ -76,6 +80,7 @@ export function registerChaseCommands(program: Command): void {
           }
         }),
       );
+      const recordBounce = await loadRecordBounce();
       const results = await withOrg(o, async (store, actor) => {
         const out = [];
         for (const m of messages) out.push({ file: m.file, ...(await recordBounce(store.db, actor, m.raw)) });
