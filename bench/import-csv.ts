@@ -8,6 +8,12 @@
  *   node --import tsx bench/import-csv.ts --rows 1000000 --backend pglite
  *   node --import tsx bench/import-csv.ts --rows 3000000 --backend postgres --skip-copy   # ~200 MB file: memory
  *   node --import tsx bench/import-csv.ts --rows 3000000 --generate /tmp/invoices.csv      # the file only
+ *   npm run build && node --import tsx bench/import-csv.ts --rows 1000000 --backend pglite --cli
+ *
+ * --cli times the built command a user runs, `relance import invoices FILE --json` (after
+ * `relance init`), from spawn to exit, and reads its peak RSS from /proc (VmHWM, Linux):
+ * without it the child runs the TypeScript sources under tsx, whose loader thread and
+ * transpiled sources add ~100 MB of RSS that `relance` does not have.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -106,6 +112,45 @@ function runChild(
   });
 }
 
+/** The built CLI (dist/), as a user runs it: init (untimed), then the import, timed from spawn to exit. */
+async function runCli(env: Record<string, string>, file: string): ReturnType<typeof runChild> {
+  const cli = path.resolve("dist/cli/main.js");
+  await stat(cli).catch(() => {
+    throw new Error("--cli measures the built command: run `npm run build` first");
+  });
+  const childEnv = { ...process.env, ...env };
+  execFileSync(process.execPath, [cli, "init", "--json", "--admin-password", "bench-password-123"], { env: childEnv, stdio: "ignore" });
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const p = spawn(process.execPath, [cli, "import", "invoices", file, "--json"], { env: childEnv, stdio: ["ignore", "pipe", "inherit"] });
+    let peakKb = 0;
+    // VmHWM is the process's own high-water mark: any read after the peak has it.
+    const sampler = setInterval(() => {
+      readFile(`/proc/${p.pid}/status`, "utf8")
+        .then((status) => {
+          peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+        })
+        .catch(() => {});
+    }, 20);
+    let out = "";
+    p.stdout.on("data", (c) => {
+      out += c;
+    });
+    p.on("close", (code) => {
+      clearInterval(sampler);
+      if (code !== 0) return reject(new Error(`relance import exited ${code}`));
+      const s = JSON.parse(out) as { inserted: number; details: { customers: { inserted: number }; allocations: { inserted: number } } };
+      resolve({
+        ms: performance.now() - t,
+        maxRssMb: Math.round(peakKb / 1024),
+        inserted: s.inserted,
+        customers: s.details.customers.inserted,
+        allocations: s.details.allocations.inserted,
+      });
+    });
+  });
+}
+
 /**
  * The same rows moved from the bare table into the real schema (customers, documents with
  * every index and foreign key, the paid part as payments + allocations) by set-based SQL,
@@ -167,7 +212,9 @@ async function main(): Promise<void> {
         // Migrations first (outside the timing), in the child's database.
         const migrated = await openStore({ databaseUrl: url.toString() });
         await migrated.close();
-        result = await runChild({ DATABASE_URL: url.toString() }, ["--file", file]);
+        result = flag("cli")
+          ? await runCli({ DATABASE_URL: url.toString() }, file)
+          : await runChild({ DATABASE_URL: url.toString() }, ["--file", file]);
         if (!flag("skip-copy")) {
           const c = new pg.Client({ connectionString: url.toString() });
           await c.connect();
@@ -189,7 +236,9 @@ async function main(): Promise<void> {
       const data = path.join(dir, "pglite");
       const migrated = await openStore({ dataDir: data });
       await migrated.close();
-      result = await runChild({ DATABASE_URL: "" }, ["--file", file, "--data", data]);
+      result = flag("cli")
+        ? await runCli({ DATABASE_URL: "", RELANCE_DATA_DIR: data }, file)
+        : await runChild({ DATABASE_URL: "" }, ["--file", file, "--data", data]);
       if (!flag("skip-copy")) {
         // A migrated database of its own, opened directly (COPY … FROM '/dev/blob' needs the PGlite handle).
         const floorDir = path.join(dir, "pglite-floor");
@@ -211,7 +260,7 @@ async function main(): Promise<void> {
     const rate = (ms: number) => Math.round(rows / (ms / 1000)).toLocaleString("en");
     console.log(`backend ${backend}, ${execFileSync("nproc").toString().trim()} CPU(s)`);
     console.log(
-      `importFile: ${(result.ms / 1000).toFixed(1)} s, ${rate(result.ms)} rows/s, peak RSS ${result.maxRssMb} MB (${result.inserted} invoices, ${result.customers} customers, ${result.allocations} allocations)`,
+      `${flag("cli") ? "relance import (built CLI, spawn to exit)" : "importFile"}: ${(result.ms / 1000).toFixed(1)} s, ${rate(result.ms)} rows/s, peak RSS ${result.maxRssMb} MB (${result.inserted} invoices, ${result.customers} customers, ${result.allocations} allocations)`,
     );
     if (copyMs !== null) {
       console.log(`raw COPY:   ${(copyMs / 1000).toFixed(1)} s, ${rate(copyMs)} rows/s`);

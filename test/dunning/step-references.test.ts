@@ -129,7 +129,7 @@ describe.runIf(BACKENDS.includes("postgres"))("references to dunning steps under
         document_id: f.id,
         step_id: j1,
         customer_id: c.id,
-        status: "planned",
+        status: "planned" as const,
         scheduled_date: "2026-03-03",
         as_of: "2026-03-03",
       };
