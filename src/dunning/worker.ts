@@ -111,11 +111,9 @@ export function messageIdFor(orgId: number, outboxId: number, from: string): str
 
 async function claim(
   options: Required<Pick<WorkerOptions, "store" | "leaseSeconds" | "workerId">> & WorkerOptions,
-  done: number[],
+  sweepStart: string,
 ): Promise<OutboxRow | null> {
   const { store } = options;
-  // One attempt per message and sweep: a message to retry waits for the next sweep.
-  const notDone = done.length ? sql`and not (id = any(${sql.val(done)}::bigint[]))` : sql``;
   const orgFilter = options.orgId !== undefined ? sql`and org_id = ${options.orgId}` : sql``;
   const idFilter = options.outboxIds ? sql`and id = any(${sql.val(options.outboxIds)}::bigint[])` : sql``;
   const stale =
@@ -123,8 +121,10 @@ async function claim(
   const r = await sql<OutboxRow>`
     with next as (
       select org_id, id from outbox
-      where status in ('pending', 'sending') and (next_attempt_at <= now() ${stale})
-        ${orgFilter} ${idFilter} ${notDone}
+      -- Due when the sweep started: one attempt per message and sweep, since a claim, a retry
+      -- or a lease moves next_attempt_at past it (a message to retry waits for the next sweep).
+      where status in ('pending', 'sending') and (next_attempt_at <= ${sweepStart}::timestamptz ${stale})
+        ${orgFilter} ${idFilter}
       order by next_attempt_at, id
       limit 1
       for update skip locked
@@ -192,13 +192,13 @@ export async function deliverDue(options: WorkerOptions): Promise<DeliveryReport
   };
   liveWorkers.add(workerId);
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
-  const done: number[] = [];
+  // The database's clock, as next_attempt_at is written with it (text: microseconds kept).
+  const sweepStart = (await sql<{ t: string }>`select now()::text as t`.execute(options.store.db)).rows[0]?.t as string;
   const loop = async () => {
     while (budget > 0) {
       budget--;
-      const row = await claim(opts, done);
+      const row = await claim(opts, sweepStart);
       if (!row) return;
-      done.push(row.id);
       const outcome = await processRow(opts, row, transport, filesDir);
       report.outcomes.push(outcome);
       if (outcome.status === "sent") report.sent++;

@@ -230,6 +230,17 @@ describe.each(BACKENDS)("dunning engine and delivery on %s", (backend) => {
     expect(delay).toBeLessThanOrEqual(60_000);
   });
 
+  it("attempts a message once per sweep, even when it may be retried at once", async () => {
+    const s = await setup();
+    await t.store.db.updateTable("customers").set({ email: "busy@client.example" }).where("id", "=", s.cfr.id).execute();
+    const busy = async () => (await outboxRows(t.store, s.org.id)).find((o) => o.customer_id === s.cfr.id);
+    // No backoff: the 4xx message is due again at once, but not in the sweep that tried it.
+    await s.run("2026-03-03", { workerOptions: { backoffSeconds: 0 } });
+    expect(await busy()).toMatchObject({ status: "pending", attempts: 1 });
+    await s.run("2026-03-03", { workerOptions: { backoffSeconds: 0 } });
+    expect(await busy()).toMatchObject({ status: "pending", attempts: 2 });
+  });
+
   it("sends the formal notice by email with the letter PDF, whose totals include L441-10 interest and 40 € per invoice", async () => {
     t = await openTestDb(backend);
     const o = await chaseOrg(t.store);
