@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { isIsoDate } from "../domain/dates.js";
 import { AppError } from "../errors.js";
 import { type GlobalOptions, printJson, withOrg } from "./context.js";
+import { progressBar } from "./progress.js";
 import { registerSettingsCommands } from "./settings-commands.js";
 
 // Delivery (nodemailer, PDF letters, templates) is loaded by these commands only, not by
@@ -27,7 +28,20 @@ export function registerChaseCommands(program: Command): void {
       const asOf = o.asOf as string | undefined;
       if (asOf !== undefined && !isIsoDate(asOf)) throw new AppError("usage", `--as-of must be a date YYYY-MM-DD, got "${asOf}"`);
       const runDunning = await loadRunDunning();
-      const report = await withOrg(o, (store, actor) => runDunning(store, actor, { asOf, dryRun: Boolean(o.dryRun) }));
+      // A first run over a large ledger records and sends thousands of messages.
+      const bar = await progressBar({
+        labels: { record: "recording / enregistrement", send: "sending / envoi" },
+        unit: "messages",
+        minTotal: 200,
+      });
+      let report: Awaited<ReturnType<typeof runDunning>>;
+      try {
+        report = await withOrg(o, (store, actor) =>
+          runDunning(store, actor, { asOf, dryRun: Boolean(o.dryRun), onProgress: bar ? (p) => bar.update(p) : undefined }),
+        );
+      } finally {
+        bar?.stop();
+      }
       const { result, delivery } = report;
       const notes: string[] = [];
       if (delivery?.transport.kind === "file" && delivery.outcomes.some((x) => x.channel === "email" && x.status === "sent")) {

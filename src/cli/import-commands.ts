@@ -11,42 +11,23 @@ import {
 } from "../services/import-file.js";
 import { listUnmatchedPayments } from "../services/match-payments.js";
 import { type GlobalOptions, printJson, withOrg } from "./context.js";
+import { progressBar } from "./progress.js";
 
 /** Files above this size get a progress bar on a terminal. */
 const PROGRESS_FROM_BYTES = 4 * 1024 * 1024;
 
-async function progressBar(path: string) {
+async function importProgress(path: string) {
   if (!process.stderr.isTTY) return null;
   const { stat } = await import("node:fs/promises");
   const size = await stat(path)
     .then((s) => s.size)
     .catch(() => 0);
   if (size < PROGRESS_FROM_BYTES) return null;
-  const { SingleBar, Presets } = await import("cli-progress");
-  const bar = new SingleBar(
-    {
-      stream: process.stderr,
-      format: "{phase} [{bar}] {percentage}% | {value}/{total} MB | ETA {eta}s",
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    Presets.shades_classic,
-  );
-  let phase = "";
-  return {
-    update(p: { phase: "validate" | "write"; done: number; total: number }) {
-      const label = p.phase === "validate" ? "checking / vérification" : "writing / écriture   ";
-      const mb = (n: number) => Math.round(n / 1048576);
-      if (phase !== p.phase) {
-        if (phase) bar.stop();
-        phase = p.phase;
-        bar.start(mb(p.total), mb(p.done), { phase: label });
-      } else bar.update(mb(p.done), { phase: label });
-    },
-    stop() {
-      if (phase) bar.stop();
-    },
-  };
+  return progressBar({
+    labels: { validate: "checking / vérification", write: "writing / écriture" },
+    unit: "MB",
+    scale: (n) => Math.round(n / 1048576),
+  });
 }
 
 export function registerImportCommands(program: Command): void {
@@ -62,7 +43,7 @@ export function registerImportCommands(program: Command): void {
     .option("--json", "print the summary as JSON")
     .action(async (kind: ImportKind, file: string, _o, cmd: Command) => {
       const o = globals(cmd);
-      const bar = await progressBar(file);
+      const bar = await importProgress(file);
       let summary: ImportSummary;
       try {
         summary = await withOrg(o, (store, actor) =>

@@ -42,6 +42,8 @@ export interface EngineOptions {
   batchSize?: number;
   /** Transactions written at once (default 2; PGlite runs them one after the other). */
   writers?: number;
+  /** Messages recorded so far, after each batch (a first run over a large ledger takes a while). */
+  onProgress?: (p: { done: number; total: number }) => void;
 }
 
 export interface EngineMessage {
@@ -420,6 +422,8 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
   }
   if (current.length) batches.push(current);
   const written: Awaited<ReturnType<typeof writeBatch>>[] = new Array(batches.length);
+  let recorded = 0;
+  options.onProgress?.({ done: 0, total: plan.messages.length });
   let next = 0;
   let failed = false;
   const writer = async () => {
@@ -429,6 +433,8 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
       const skipped = [...new Set(batch.map((m) => m.customerId))].flatMap((c) => skippedBy.get(c) ?? []);
       try {
         written[k] = await db.transaction().execute((trx) => writeBatch(trx, orgId, asOf, batch, skipped, payloadOf));
+        recorded += batch.length;
+        options.onProgress?.({ done: recorded, total: plan.messages.length });
       } catch (error) {
         failed = true;
         throw error;

@@ -60,6 +60,8 @@ export interface WorkerOptions {
   workerId?: string;
   /** Only these outbox rows (a "send now" for one customer). */
   outboxIds?: number[];
+  /** Messages processed so far in this sweep, out of those due when it started (up to the limit). */
+  onProgress?: (p: { done: number; total: number }) => void;
 }
 
 export interface DeliveryOutcome {
@@ -143,6 +145,18 @@ async function claim(
   return r.rows[0] ?? null;
 }
 
+/** Messages a sweep started at `sweepStart` will claim (for its progress). */
+async function countDue(options: WorkerOptions, sweepStart: string): Promise<number> {
+  const orgFilter = options.orgId !== undefined ? sql`and org_id = ${options.orgId}` : sql``;
+  const idFilter = options.outboxIds ? sql`and id = any(${sql.val(options.outboxIds)}::bigint[])` : sql``;
+  const r = await sql<{ n: number }>`
+    select count(*)::int as n from outbox
+    where status in ('pending', 'sending') and next_attempt_at <= ${sweepStart}::timestamptz ${orgFilter} ${idFilter}`.execute(
+    options.store.db,
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
 /** A manual message without a step (e.g. "send now" with free text) carries its step in the payload. */
 async function stepFor(store: Store, row: OutboxRow): Promise<StepInfo> {
   if (row.step_id !== null) return loadStep(store.db, row.org_id, row.step_id);
@@ -194,6 +208,12 @@ export async function deliverDue(options: WorkerOptions): Promise<DeliveryReport
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   // The database's clock, as next_attempt_at is written with it (text: microseconds kept).
   const sweepStart = (await sql<{ t: string }>`select now()::text as t`.execute(options.store.db)).rows[0]?.t as string;
+  let processed = 0;
+  let due = 0;
+  if (options.onProgress) {
+    due = Math.min(budget, await countDue(options, sweepStart));
+    options.onProgress({ done: 0, total: due });
+  }
   const loop = async () => {
     while (budget > 0) {
       budget--;
@@ -205,6 +225,8 @@ export async function deliverDue(options: WorkerOptions): Promise<DeliveryReport
       else if (outcome.status === "failed") report.failed++;
       else if (outcome.status === "retry") report.retried++;
       else report.cancelled++;
+      processed++;
+      options.onProgress?.({ done: processed, total: Math.max(due, processed) });
     }
   };
   try {

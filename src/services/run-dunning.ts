@@ -24,6 +24,8 @@ export interface RunDunningOptions {
   transport?: MailTransport;
   filesDir?: string;
   workerOptions?: { leaseSeconds?: number; backoffSeconds?: number; maxAttempts?: number; concurrency?: number };
+  /** Messages recorded, then sent, so far (the CLI's progress bar). */
+  onProgress?: (p: { phase: "record" | "send"; done: number; total: number }) => void;
 }
 
 export interface RunDunningMessage {
@@ -55,7 +57,12 @@ export interface RunDunningReport {
 
 export async function runDunning(store: Store, actor: Actor, options: RunDunningOptions = {}): Promise<RunDunningReport> {
   requirePermission(actor, options.dryRun ? "read" : "collect:write");
-  const engine = await planRun(store.db, actor.orgId, { asOf: options.asOf, dryRun: options.dryRun });
+  const progress = options.onProgress;
+  const engine = await planRun(store.db, actor.orgId, {
+    asOf: options.asOf,
+    dryRun: options.dryRun,
+    onProgress: progress && ((p) => progress({ phase: "record", ...p })),
+  });
   let delivery: DeliveryReport | null = null;
   if (!options.dryRun && options.deliver !== false) {
     delivery = await deliverDue({
@@ -64,6 +71,7 @@ export async function runDunning(store: Store, actor: Actor, options: RunDunning
       transport: options.transport,
       filesDir: options.filesDir,
       ...options.workerOptions,
+      onProgress: progress && ((p) => progress({ phase: "send", ...p })),
     });
   }
   if (!options.dryRun) {

@@ -230,6 +230,23 @@ describe.each(BACKENDS)("dunning engine and delivery on %s", (backend) => {
     expect(delay).toBeLessThanOrEqual(60_000);
   });
 
+  it("reports its progress: messages recorded, then messages sent out of those due", async () => {
+    const s = await setup();
+    const seen: { phase: string; done: number; total: number }[] = [];
+    const { result } = await s.run("2026-03-03", { onProgress: (p: { phase: string; done: number; total: number }) => seen.push(p) });
+    expect(result.planned).toBe(2);
+    expect(seen.filter((p) => p.phase === "record")).toEqual([
+      { phase: "record", done: 0, total: 2 },
+      { phase: "record", done: 2, total: 2 },
+    ]);
+    expect(seen.filter((p) => p.phase === "send")).toEqual([
+      { phase: "send", done: 0, total: 2 },
+      { phase: "send", done: 1, total: 2 },
+      { phase: "send", done: 2, total: 2 },
+    ]);
+    expect(seen.findIndex((p) => p.phase === "send")).toBeGreaterThan(seen.findLastIndex((p) => p.phase === "record"));
+  });
+
   it("attempts a message once per sweep, even when it may be retried at once", async () => {
     const s = await setup();
     await t.store.db.updateTable("customers").set({ email: "busy@client.example" }).where("id", "=", s.cfr.id).execute();
