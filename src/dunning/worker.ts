@@ -111,13 +111,18 @@ export function messageIdFor(orgId: number, outboxId: number, from: string): str
   return `<dunning-${orgId}-${outboxId}@${domain}>`;
 }
 
+/** The messages a sweep is limited to: one organisation's, or a few by id ("send now"). */
+function sweepScope(options: WorkerOptions) {
+  const org = options.orgId !== undefined ? sql`and org_id = ${options.orgId}` : sql``;
+  const ids = options.outboxIds ? sql`and id = any(${sql.val(options.outboxIds)}::bigint[])` : sql``;
+  return sql`${org} ${ids}`;
+}
+
 async function claim(
   options: Required<Pick<WorkerOptions, "store" | "leaseSeconds" | "workerId">> & WorkerOptions,
   sweepStart: string,
 ): Promise<OutboxRow | null> {
   const { store } = options;
-  const orgFilter = options.orgId !== undefined ? sql`and org_id = ${options.orgId}` : sql``;
-  const idFilter = options.outboxIds ? sql`and id = any(${sql.val(options.outboxIds)}::bigint[])` : sql``;
   const stale =
     store.kind === "pglite" ? sql`or (status = 'sending' and not (claimed_by = any(${sql.val([...liveWorkers])}::text[])))` : sql``;
   const r = await sql<OutboxRow>`
@@ -126,7 +131,7 @@ async function claim(
       -- Due when the sweep started: one attempt per message and sweep, since a claim, a retry
       -- or a lease moves next_attempt_at past it (a message to retry waits for the next sweep).
       where status in ('pending', 'sending') and (next_attempt_at <= ${sweepStart}::timestamptz ${stale})
-        ${orgFilter} ${idFilter}
+        ${sweepScope(options)}
       order by next_attempt_at, id
       limit 1
       for update skip locked
@@ -147,11 +152,9 @@ async function claim(
 
 /** Messages a sweep started at `sweepStart` will claim (for its progress). */
 async function countDue(options: WorkerOptions, sweepStart: string): Promise<number> {
-  const orgFilter = options.orgId !== undefined ? sql`and org_id = ${options.orgId}` : sql``;
-  const idFilter = options.outboxIds ? sql`and id = any(${sql.val(options.outboxIds)}::bigint[])` : sql``;
   const r = await sql<{ n: number }>`
     select count(*)::int as n from outbox
-    where status in ('pending', 'sending') and next_attempt_at <= ${sweepStart}::timestamptz ${orgFilter} ${idFilter}`.execute(
+    where status in ('pending', 'sending') and next_attempt_at <= ${sweepStart}::timestamptz ${sweepScope(options)}`.execute(
     options.store.db,
   );
   return r.rows[0]?.n ?? 0;
