@@ -88,7 +88,8 @@ describe("web app end to end (Chromium)", () => {
     await page.locator("[data-testid=kpi-receivables]").waitFor();
     const charts = page.locator(".chart[data-ready=true]");
     await charts.first().waitFor();
-    expect(await charts.count()).toBeGreaterThanOrEqual(3);
+    // Each chart draws when its own report has answered: wait for all of them, not the first.
+    await expect.poll(() => charts.count()).toBeGreaterThanOrEqual(3);
     for (const chart of await charts.all()) {
       // ECharts' SVG renderer: bars and lines are <path> elements.
       expect(await chart.locator("svg path").count()).toBeGreaterThan(3);
@@ -130,7 +131,7 @@ describe("web app end to end (Chromium)", () => {
     await screenshot(page, "03b-customers-at-risk");
     await rows.first().locator("a.row-link").click();
     await page.locator(".risk-factors li").first().waitFor();
-    expect(await page.locator(".kpi .risk").textContent()).toBe(String(sorted[0]));
+    await expect.poll(() => page.locator(".kpi .risk").textContent()).toBe(String(sorted[0]));
   }, 60_000);
 
   it("adds a note and pauses the chase, and both appear on the timeline", async () => {
@@ -216,7 +217,9 @@ describe("web app end to end (Chromium)", () => {
       .executeTakeFirstOrThrow();
     // Applied again in full: the credit note's whole credit, on some open invoice of the customer.
     expect(Number(after.applied)).toBe(note.amount);
-    expect(await page.getByRole("button", { name: "Imputer sur une facture" }).count()).toBe(0);
+    // The page reloads the credit note after the toast: wait for the button to go, rather than
+    // reading the page between the two.
+    await page.getByRole("button", { name: "Imputer sur une facture" }).waitFor({ state: "detached", timeout: 10_000 });
   }, 60_000);
 
   it("rejects a bad CSV import with the numbered lines in error, and writes nothing", async () => {
@@ -270,7 +273,7 @@ describe("web app end to end (Chromium)", () => {
     const editor = page.locator("[data-testid=policy-editor]");
     await editor.waitFor();
     await page.locator("[data-testid=template-preview]").waitFor();
-    expect(await page.locator("[data-testid=template-preview] .mail-body").textContent()).toMatch(/\S/);
+    await expect.poll(() => page.locator("[data-testid=template-preview] .mail-body").textContent()).toMatch(/\S/);
     await screenshot(page, "10-dunning-policies");
 
     // Validation: an empty offset is refused before anything is sent.
