@@ -1,0 +1,145 @@
+/**
+ * References from events (dunning_events) to documents are checked once per statement by a
+ * trigger under a per-organisation lock (migration 0014), not by a foreign key: they must
+ * still refuse a document that does not exist or belongs to another organisation, write
+ * nothing then, and cascade as the foreign key did when documents are deleted.
+ */
+import { sql } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { planRun } from "../../src/dunning/engine.js";
+import { chaseDb } from "../../src/dunning/schema.js";
+import { listPolicies } from "../../src/services/dunning-policies.js";
+import { openStore } from "../../src/store/connect.js";
+import { BACKENDS, openTestDb, type TestDb } from "../helpers/db.js";
+import { makeInvoice } from "../helpers/factories.js";
+import { chaseOrg, customer, eventRows } from "./helpers.js";
+
+/** Two organisations with a customer and an invoice 10 days late each. */
+async function setup(t: TestDb) {
+  const a = await chaseOrg(t.store, "acme");
+  const b = await chaseOrg(t.store, "beta");
+  const ca = await customer(t.store, a.org.id, "C1");
+  const cb = await customer(t.store, b.org.id, "C2");
+  const fa = await makeInvoice(t.store, a.org.id, ca.id, "F-A", 50_000, "2026-01-21", "2026-02-20");
+  const fb = await makeInvoice(t.store, b.org.id, cb.id, "F-B", 10_000, "2026-01-21", "2026-02-20");
+  const stepA = (await listPolicies(t.store.db, a.owner))[0]?.steps[0]?.id as number;
+  expect(stepA).toBeGreaterThan(0);
+  const event = (documentId: number, stepId = stepA) => ({
+    org_id: a.org.id,
+    document_id: documentId,
+    step_id: stepId,
+    customer_id: ca.id,
+    status: "planned" as const,
+    scheduled_date: "2026-03-03",
+    as_of: "2026-03-03",
+  });
+  return { a, b, ca, cb, fa, fb, event };
+}
+
+describe.each(BACKENDS)("references from dunning events to documents on %s", (backend) => {
+  let t: TestDb;
+  afterEach(async () => {
+    await t?.dispose();
+  });
+
+  it("refuses an event naming another organisation's document or no document, and writes nothing", async () => {
+    t = await openTestDb(backend);
+    const { a, fa, fb, event } = await setup(t);
+    const db = chaseDb(t.store.db);
+    // One good row and one bad in the same statement: the statement fails whole.
+    await expect(
+      db
+        .insertInto("dunning_events")
+        .values([event(fa.id), event(fb.id)])
+        .execute(),
+    ).rejects.toThrow(/violates the reference to documents/);
+    await expect(db.insertInto("dunning_events").values(event(999_999)).execute()).rejects.toMatchObject({ code: "23503" });
+    expect(await eventRows(t.store, a.org.id)).toHaveLength(0);
+
+    // An event may not be moved to a missing document either.
+    await db.insertInto("dunning_events").values(event(fa.id)).execute();
+    await expect(
+      db.updateTable("dunning_events").set({ document_id: fb.id }).where("org_id", "=", a.org.id).execute(),
+    ).rejects.toMatchObject({ code: "23503" });
+    expect((await eventRows(t.store, a.org.id)).map((e) => e.document_id)).toEqual([fa.id]);
+  });
+
+  it("deletes a deleted document's events, and only those", async () => {
+    t = await openTestDb(backend);
+    const { a, b, ca, fa } = await setup(t);
+    const fa2 = await makeInvoice(t.store, a.org.id, ca.id, "F-A2", 20_000, "2026-01-21", "2026-02-20");
+    await planRun(t.store.db, a.org.id, { asOf: "2026-03-03" });
+    await planRun(t.store.db, b.org.id, { asOf: "2026-03-03" });
+    const bEvents = await eventRows(t.store, b.org.id);
+    expect(bEvents).toHaveLength(1);
+    expect((await eventRows(t.store, a.org.id)).map((e) => e.document_id).sort()).toEqual([fa.id, fa2.id].sort());
+
+    await t.store.db.deleteFrom("documents").where("org_id", "=", a.org.id).where("id", "=", fa.id).execute();
+    expect((await eventRows(t.store, a.org.id)).map((e) => e.document_id)).toEqual([fa2.id]);
+    // Every document of the organisation, in one statement: the other organisation's events stay.
+    await t.store.db.deleteFrom("documents").where("org_id", "=", a.org.id).execute();
+    expect(await eventRows(t.store, a.org.id)).toHaveLength(0);
+    expect(await eventRows(t.store, b.org.id)).toEqual(bEvents);
+  });
+});
+
+describe.runIf(BACKENDS.includes("postgres"))("references from dunning events to documents under concurrency on PostgreSQL", () => {
+  let t: TestDb;
+  afterEach(async () => {
+    await t?.dispose();
+  });
+
+  it("makes a document's deletion wait for a run that recorded an event for it, then deletes it; a run after the deletion fails", async () => {
+    t = await openTestDb("postgres");
+    const { a, ca, fa, event } = await setup(t);
+    const other = await openStore({ databaseUrl: t.databaseUrl as string });
+    try {
+      let deleted = false;
+      let deletion: Promise<unknown> = Promise.resolve();
+      await t.store.db.transaction().execute(async (trx) => {
+        await chaseDb(trx).insertInto("dunning_events").values(event(fa.id)).execute();
+        // Another connection deletes the document while the insert is not committed: it must wait.
+        deletion = other.db
+          .deleteFrom("documents")
+          .where("org_id", "=", a.org.id)
+          .where("id", "=", fa.id)
+          .execute()
+          .then(() => {
+            deleted = true;
+          });
+        await new Promise((r) => setTimeout(r, 300));
+        expect(deleted).toBe(false);
+      });
+      await deletion;
+      expect(deleted).toBe(true);
+      // Committed after the insert, the deletion took the event with it.
+      expect(await eventRows(t.store, a.org.id)).toHaveLength(0);
+
+      // The other way round: an insert that comes while a deletion is uncommitted waits for it,
+      // then fails; nothing is left behind.
+      const fa2 = await makeInvoice(t.store, a.org.id, ca.id, "F-A2", 20_000, "2026-01-21", "2026-02-20");
+      let inserted: unknown = null;
+      await other.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom("documents").where("org_id", "=", a.org.id).where("id", "=", fa2.id).execute();
+        const insert = chaseDb(t.store.db)
+          .insertInto("dunning_events")
+          .values(event(fa2.id))
+          .execute()
+          .then(
+            () => "inserted",
+            (e: { code?: string }) => e.code,
+          );
+        await new Promise((r) => setTimeout(r, 300));
+        inserted = await Promise.race([insert, new Promise((r) => setTimeout(() => r("waiting"), 10))]);
+        expect(inserted).toBe("waiting");
+        void insert.then((v) => {
+          inserted = v;
+        });
+      });
+      await expect.poll(() => inserted).toBe("23503");
+      expect(Number((await sql<{ n: number }>`select count(*)::int as n from dunning_events`.execute(t.store.db)).rows[0]?.n)).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+});
