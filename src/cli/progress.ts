@@ -30,15 +30,28 @@ export async function progressBar<P extends string>(options: {
   const width = Math.max(...Object.values<string>(options.labels).map((l) => l.length));
   let phase: P | null = null;
   let shown = false;
+  let total = 0;
   return {
     update(p) {
       const label = options.labels[p.phase].padEnd(width);
       if (phase !== p.phase) {
         if (shown) bar.stop();
         phase = p.phase;
-        shown = p.total >= (options.minTotal ?? 0);
-        if (shown) bar.start(scale(p.total), scale(p.done), { phase: label });
-      } else if (shown) bar.update(scale(p.done), { phase: label });
+        shown = false;
+      }
+      // A phase's total may grow as it goes (messages planned a range of customers at a time):
+      // its bar appears once the total is worth one, and follows it.
+      if (!shown && p.total >= (options.minTotal ?? 0)) {
+        shown = true;
+        total = p.total;
+        bar.start(scale(p.total), scale(p.done), { phase: label });
+      } else if (shown) {
+        if (p.total !== total) {
+          total = p.total;
+          bar.setTotal(scale(p.total));
+        }
+        bar.update(scale(p.done), { phase: label });
+      }
     },
     stop() {
       if (shown) bar.stop();
