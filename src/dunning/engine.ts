@@ -508,6 +508,9 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
         options.onProgress?.({ done: recorded, total: planned });
         notify();
       }
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
       loading = false;
       notify();

@@ -1,8 +1,10 @@
 /**
- * References from events (dunning_events) to documents are checked once per statement by a
- * trigger under a per-organisation lock (migration 0014), not by a foreign key: they must
- * still refuse a document that does not exist or belongs to another organisation, write
- * nothing then, and cascade as the foreign key did when documents are deleted.
+ * References from events (dunning_events) to documents and from messages (outbox) to
+ * customers are checked once per statement by triggers under a per-organisation lock
+ * (migration 0014), not by foreign keys: they must still refuse a parent that does not exist
+ * or belongs to another organisation, write nothing then, and cascade as the foreign keys did
+ * when parents are deleted. Both references use the same trigger functions; the race is
+ * tested on documents.
  */
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,7 +14,7 @@ import { listPolicies } from "../../src/services/dunning-policies.js";
 import { openStore } from "../../src/store/connect.js";
 import { BACKENDS, openTestDb, type TestDb } from "../helpers/db.js";
 import { makeInvoice } from "../helpers/factories.js";
-import { chaseOrg, customer, eventRows } from "./helpers.js";
+import { chaseOrg, customer, eventRows, outboxRows } from "./helpers.js";
 
 /** Two organisations with a customer and an invoice 10 days late each. */
 async function setup(t: TestDb) {
@@ -62,6 +64,37 @@ describe.each(BACKENDS)("references from dunning events to documents on %s", (ba
       db.updateTable("dunning_events").set({ document_id: fb.id }).where("org_id", "=", a.org.id).execute(),
     ).rejects.toMatchObject({ code: "23503" });
     expect((await eventRows(t.store, a.org.id)).map((e) => e.document_id)).toEqual([fa.id]);
+  });
+
+  it("refuses a message naming another organisation's customer or no customer, and deletes a deleted customer's messages", async () => {
+    t = await openTestDb(backend);
+    const { a, b, ca, cb } = await setup(t);
+    const db = chaseDb(t.store.db);
+    const message = (customerId: number) => ({ org_id: a.org.id, customer_id: customerId, channel: "email" as const, as_of: "2026-03-03" });
+    await expect(
+      db
+        .insertInto("outbox")
+        .values([message(ca.id), message(cb.id)])
+        .execute(),
+    ).rejects.toThrow(/violates the reference to customers/);
+    await expect(db.insertInto("outbox").values(message(999_999)).execute()).rejects.toMatchObject({ code: "23503" });
+    expect(await outboxRows(t.store, a.org.id)).toHaveLength(0);
+    await db.insertInto("outbox").values(message(ca.id)).execute();
+    await expect(db.updateTable("outbox").set({ customer_id: cb.id }).where("org_id", "=", a.org.id).execute()).rejects.toMatchObject({
+      code: "23503",
+    });
+
+    // A customer without documents (they would keep it) is deleted with its messages; the others stay.
+    const lone = await customer(t.store, a.org.id, "C3");
+    await db.insertInto("outbox").values(message(lone.id)).execute();
+    await db
+      .insertInto("outbox")
+      .values({ ...message(cb.id), org_id: b.org.id })
+      .execute();
+    expect((await outboxRows(t.store, a.org.id)).map((m) => m.customer_id)).toEqual([ca.id, lone.id]);
+    await t.store.db.deleteFrom("customers").where("org_id", "=", a.org.id).where("id", "=", lone.id).execute();
+    expect((await outboxRows(t.store, a.org.id)).map((m) => m.customer_id)).toEqual([ca.id]);
+    expect((await outboxRows(t.store, b.org.id)).map((m) => m.customer_id)).toEqual([cb.id]);
   });
 
   it("deletes a deleted document's events, and only those", async () => {
