@@ -46,8 +46,9 @@ export interface EngineOptions {
   /** Transactions written at once (default 2; PGlite runs them one after the other). */
   writers?: number;
   /**
-   * Messages recorded so far, after each batch, out of those planned so far (a first run over
-   * a large ledger takes a while; its total grows as each range of customers is planned).
+   * Messages recorded so far, after each batch, out of the messages to record (a first run over
+   * a large ledger takes a while). While ranges of customers remain to be planned, the total is
+   * projected from those planned so far; it is exact once all are.
    */
   onProgress?: (p: { done: number; total: number }) => void;
   /** Customers loaded and planned at a time (default 25 000). */
@@ -466,7 +467,9 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
   const batches: { messages: PlannedMessage[]; skipped: SkippedStep[] }[] = [];
   const written: Awaited<ReturnType<typeof writeBatch>>[] = [];
   let planned = 0;
+  let rangesPlanned = 0;
   let recorded = 0;
+  const total = () => (rangesPlanned < ranges.length ? Math.round((planned * ranges.length) / rangesPlanned) : planned);
   let next = 0;
   let failed = false;
   let loading = true;
@@ -505,7 +508,8 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
         }
         if (current.length) push();
         planned += plan.messages.length;
-        options.onProgress?.({ done: recorded, total: planned });
+        rangesPlanned++;
+        options.onProgress?.({ done: recorded, total: total() });
         notify();
       }
     } catch (error) {
@@ -528,7 +532,7 @@ export async function planRun(db: Db, orgId: number, options: EngineOptions = {}
       try {
         written[k] = await db.transaction().execute((trx) => writeBatch(trx, orgId, asOf, batch.messages, batch.skipped, payloadOf));
         recorded += batch.messages.length;
-        options.onProgress?.({ done: recorded, total: planned });
+        options.onProgress?.({ done: recorded, total: total() });
       } catch (error) {
         failed = true;
         notify();
