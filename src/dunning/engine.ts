@@ -304,7 +304,8 @@ async function loadCandidates(
           from customers c
           left join (
             select p.customer_id, sum(p.unallocated) as amount from ${unallocatedPaymentsAt(orgId, asOf)} p
-            where p.customer_id is not null group by p.customer_id having sum(p.unallocated) > 0
+            where p.customer_id ${range ? sql`between ${range.from} and ${range.to}` : sql`is not null`}
+            group by p.customer_id having sum(p.unallocated) > 0
           ) u on u.customer_id = c.id
           where c.org_id = ${orgId} and c.id = any(${customerIds}::bigint[])`.execute(db)
       ).rows

@@ -10,17 +10,28 @@ import { BACKENDS, openTestDb, type TestDb } from "../helpers/db.js";
 import { makeInvoice } from "../helpers/factories.js";
 import { chaseOrg, customer, eventRows, outboxRows } from "./helpers.js";
 
-/** Seven customers: late, very late (catch-up), not yet due, on a promise, disputed, on hold, not to chase. */
+/** Eight customers: late, very late (catch-up), not yet due, on a promise, disputed, on hold, not to chase, paid on account. */
 async function ledger(t: TestDb, slug: string) {
   const o = await chaseOrg(t.store, slug);
   const org = o.org.id;
-  const refs = ["A", "B", "C", "D", "E", "F", "G"];
+  const refs = ["A", "B", "C", "D", "E", "F", "G", "H"];
   const c: Record<string, number> = {};
   for (const ref of refs) c[ref] = (await customer(t.store, org, `${slug}-${ref}`)).id;
   await makeInvoice(t.store, org, c.A as number, `${slug}-A1`, 50_000, "2026-01-21", "2026-02-20");
   await makeInvoice(t.store, org, c.A as number, `${slug}-A2`, 20_000, "2026-01-25", "2026-02-24");
   await makeInvoice(t.store, org, c.B as number, `${slug}-B1`, 90_000, "2025-11-01", "2025-12-01");
   await makeInvoice(t.store, org, c.B as number, `${slug}-B2`, 10_000, "2026-02-01", "2026-03-02");
+  // B has paid 20 000 it has not said for what (still chased for the rest); H's payment covers
+  // its invoice (not chased).
+  await t.store.db
+    .insertInto("payments")
+    .values({ org_id: org, customer_id: c.B as number, date: "2026-02-20", amount: 20_000 })
+    .execute();
+  await makeInvoice(t.store, org, c.H as number, `${slug}-H1`, 30_000, "2026-01-10", "2026-02-09");
+  await t.store.db
+    .insertInto("payments")
+    .values({ org_id: org, customer_id: c.H as number, date: "2026-02-25", amount: 30_000 })
+    .execute();
   await makeInvoice(t.store, org, c.C as number, `${slug}-C1`, 30_000, "2026-02-05", "2026-03-07");
   await makeInvoice(t.store, org, c.D as number, `${slug}-D1`, 40_000, "2026-01-10", "2026-02-09");
   await t.store.db
@@ -82,8 +93,8 @@ describe.each(BACKENDS)("a run in ranges of customers on %s", (backend) => {
       messages: r.messages.map((m) => [m.customerRef.slice(2), m.stepName, m.documents.map((d) => d.slice(2))]),
     });
     expect(shape(dryCut)).toEqual(shape(dryWhole));
-    // Something to compare: messages for A, B and C, held back for D, E (one document), F and G.
-    expect(dryWhole.messages.map((m) => m.customerRef.slice(2))).toEqual(expect.arrayContaining(["A", "B", "C"]));
+    // Something to compare: messages for A, B and C, held back for D, E (one document), F, G and H.
+    expect(new Set(dryWhole.messages.map((m) => m.customerRef.slice(2)))).toEqual(new Set(["A", "B", "C", "E"]));
     expect(dryWhole.suppressed).toMatchObject({ promise: 1, dispute: 1, hold: 1, do_not_chase: 1 });
     expect(dryWhole.skippedSteps).toBeGreaterThan(0);
 
