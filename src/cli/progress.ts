@@ -30,7 +30,6 @@ export async function progressBar<P extends string>(options: {
   const width = Math.max(...Object.values<string>(options.labels).map((l) => l.length));
   let phase: P | null = null;
   let shown = false;
-  let total = 0;
   return {
     update(p) {
       const label = options.labels[p.phase].padEnd(width);
@@ -39,17 +38,13 @@ export async function progressBar<P extends string>(options: {
         phase = p.phase;
         shown = false;
       }
-      // A phase's total may grow as it goes (messages planned a range of customers at a time):
+      // A phase's total may change as it goes (projected while ranges of customers are planned):
       // its bar appears once the total is worth one, and follows it.
       if (!shown && p.total >= (options.minTotal ?? 0)) {
         shown = true;
-        total = p.total;
         bar.start(scale(p.total), scale(p.done), { phase: label });
       } else if (shown) {
-        if (p.total !== total) {
-          total = p.total;
-          bar.setTotal(scale(p.total));
-        }
+        bar.setTotal(scale(p.total));
         bar.update(scale(p.done), { phase: label });
       }
     },

@@ -14,7 +14,7 @@ import { listPolicies } from "../../src/services/dunning-policies.js";
 import { openStore } from "../../src/store/connect.js";
 import { BACKENDS, openTestDb, type TestDb } from "../helpers/db.js";
 import { makeInvoice } from "../helpers/factories.js";
-import { chaseOrg, customer, eventRows, outboxRows } from "./helpers.js";
+import { chaseOrg, customer, eventRows, outboxRows, waitsForCommit } from "./helpers.js";
 
 /** Two organisations with a customer and an invoice 10 days late each. */
 async function setup(t: TestDb) {
@@ -127,49 +127,25 @@ describe.runIf(BACKENDS.includes("postgres"))("references from dunning events to
     const { a, ca, fa, event } = await setup(t);
     const other = await openStore({ databaseUrl: t.databaseUrl as string });
     try {
-      let deleted = false;
-      let deletion: Promise<unknown> = Promise.resolve();
-      await t.store.db.transaction().execute(async (trx) => {
-        await chaseDb(trx).insertInto("dunning_events").values(event(fa.id)).execute();
-        // Another connection deletes the document while the insert is not committed: it must wait.
-        deletion = other.db
-          .deleteFrom("documents")
-          .where("org_id", "=", a.org.id)
-          .where("id", "=", fa.id)
-          .execute()
-          .then(() => {
-            deleted = true;
-          });
-        await new Promise((r) => setTimeout(r, 300));
-        expect(deleted).toBe(false);
-      });
-      await deletion;
-      expect(deleted).toBe(true);
-      // Committed after the insert, the deletion took the event with it.
+      // Another connection deletes the document while an insert naming it is not committed: it
+      // waits, then, committed after the insert, takes the event with it.
+      const deletion = await waitsForCommit(
+        t.store.db,
+        (trx) => chaseDb(trx).insertInto("dunning_events").values(event(fa.id)).execute(),
+        () => other.db.deleteFrom("documents").where("org_id", "=", a.org.id).where("id", "=", fa.id).execute(),
+      );
+      expect(deletion).toBe("ok");
       expect(await eventRows(t.store, a.org.id)).toHaveLength(0);
 
       // The other way round: an insert that comes while a deletion is uncommitted waits for it,
       // then fails; nothing is left behind.
       const fa2 = await makeInvoice(t.store, a.org.id, ca.id, "F-A2", 20_000, "2026-01-21", "2026-02-20");
-      let inserted: unknown = null;
-      await other.db.transaction().execute(async (trx) => {
-        await trx.deleteFrom("documents").where("org_id", "=", a.org.id).where("id", "=", fa2.id).execute();
-        const insert = chaseDb(t.store.db)
-          .insertInto("dunning_events")
-          .values(event(fa2.id))
-          .execute()
-          .then(
-            () => "inserted",
-            (e: { code?: string }) => e.code,
-          );
-        await new Promise((r) => setTimeout(r, 300));
-        inserted = await Promise.race([insert, new Promise((r) => setTimeout(() => r("waiting"), 10))]);
-        expect(inserted).toBe("waiting");
-        void insert.then((v) => {
-          inserted = v;
-        });
-      });
-      await expect.poll(() => inserted).toBe("23503");
+      const insert = await waitsForCommit(
+        other.db,
+        (trx) => trx.deleteFrom("documents").where("org_id", "=", a.org.id).where("id", "=", fa2.id).execute(),
+        () => chaseDb(t.store.db).insertInto("dunning_events").values(event(fa2.id)).execute(),
+      );
+      expect(insert).toBe("23503");
       expect(Number((await sql<{ n: number }>`select count(*)::int as n from dunning_events`.execute(t.store.db)).rows[0]?.n)).toBe(0);
     } finally {
       await other.close();

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { expect } from "vitest";
 import { chaseDb } from "../../src/dunning/schema.js";
 import { updateSettings } from "../../src/services/settings.js";
-import type { Store } from "../../src/store/connect.js";
+import type { Db, Store } from "../../src/store/connect.js";
 import { makeCustomer, makeOrg } from "../helpers/factories.js";
 
 export interface TestSmtp {
@@ -104,4 +105,27 @@ export async function pay(store: Store, orgId: number, customerId: number, docum
     .returning("id")
     .executeTakeFirstOrThrow();
   await store.db.insertInto("allocations").values({ org_id: orgId, payment_id: p.id, document_id: documentId, amount, date }).execute();
+}
+
+/**
+ * Runs `concurrent` (on another connection) while a transaction of `db` that did `hold` is
+ * still open: it must still be waiting 300 ms later. Then commits, and returns how
+ * `concurrent` ended: "ok", or its error's SQLSTATE.
+ */
+export async function waitsForCommit(db: Db, hold: (trx: Db) => Promise<unknown>, concurrent: () => Promise<unknown>): Promise<string> {
+  let settled: string | null = null;
+  let outcome: Promise<string> = Promise.resolve("not started");
+  await db.transaction().execute(async (trx) => {
+    await hold(trx);
+    outcome = concurrent().then(
+      () => "ok",
+      (e: { code?: string }) => e.code ?? String(e),
+    );
+    void outcome.then((v) => {
+      settled = v;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toBeNull();
+  });
+  return outcome;
 }

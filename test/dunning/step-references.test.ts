@@ -12,7 +12,7 @@ import { assignPolicy, createPolicy, deletePolicy, listPolicies } from "../../sr
 import { openStore } from "../../src/store/connect.js";
 import { BACKENDS, openTestDb, type TestDb } from "../helpers/db.js";
 import { makeInvoice } from "../helpers/factories.js";
-import { chaseOrg, customer, eventRows, outboxRows } from "./helpers.js";
+import { chaseOrg, customer, eventRows, outboxRows, waitsForCommit } from "./helpers.js";
 
 const step = (name: string, offsetDays: number) => ({
   name,
@@ -133,25 +133,14 @@ describe.runIf(BACKENDS.includes("postgres"))("references to dunning steps under
         scheduled_date: "2026-03-03",
         as_of: "2026-03-03",
       };
-      let deleted = false;
-      let deletion: Promise<unknown> = Promise.resolve();
-      await t.store.db.transaction().execute(async (trx) => {
-        await chaseDb(trx).insertInto("dunning_events").values(event).execute();
-        // Another connection deletes the step while the insert is not committed: it must wait.
-        deletion = chaseDb(other.db)
-          .deleteFrom("dunning_steps")
-          .where("org_id", "=", a.org.id)
-          .where("id", "=", j1)
-          .execute()
-          .then(() => {
-            deleted = true;
-          });
-        await new Promise((r) => setTimeout(r, 300));
-        expect(deleted).toBe(false);
-      });
-      await deletion;
-      expect(deleted).toBe(true);
-      // Committed after the insert, the deletion took the event with it.
+      // Another connection deletes the step while an event at it is not committed: it waits,
+      // then, committed after the insert, takes the event with it.
+      const deletion = await waitsForCommit(
+        t.store.db,
+        (trx) => chaseDb(trx).insertInto("dunning_events").values(event).execute(),
+        () => chaseDb(other.db).deleteFrom("dunning_steps").where("org_id", "=", a.org.id).where("id", "=", j1).execute(),
+      );
+      expect(deletion).toBe("ok");
       expect(await eventRows(t.store, a.org.id)).toHaveLength(0);
 
       // The other way round: a step deleted and committed is refused to a later insert.
